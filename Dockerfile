@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1.7
+# One image, two processes (heroku.yml): `web` runs the Next.js standalone server, `worker` runs
+# Graphile Worker with the ONNX model. Neither needs a compiler: every native part
+# (onnxruntime-node, @napi-rs/canvas) ships prebuilt in its npm package.
+ARG NODE_VERSION=24.21.0
+
+FROM node:${NODE_VERSION}-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+
+FROM deps AS build
+# A public model to bake in at build time (see `npm run model:pull`), e.g. --build-arg MODEL_PULL=publaynet.
+ARG MODEL_PULL=""
+ENV NEXT_TELEMETRY_DISABLED=1
+COPY . .
+RUN npx next build \
+ && npm run model:baseline \
+ && if [ -n "$MODEL_PULL" ]; then npm run model:pull -- "$MODEL_PULL"; fi \
+ && npm prune --omit=dev
+
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 HOSTNAME=0.0.0.0 PORT=3000
+# Worker and release phase: TypeScript run by tsx, production dependencies only.
+COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/worker ./worker
+COPY --from=build --chown=node:node /app/lib ./lib
+COPY --from=build --chown=node:node /app/db ./db
+COPY --from=build --chown=node:node /app/scripts/migrate.ts /app/scripts/model-pull.ts ./scripts/
+# Models: the generated baseline, plus whatever MODEL_PULL fetched; mount a volume here to bring your own.
+COPY --from=build --chown=node:node /app/models ./models
+# Web: Next.js standalone output (its own trimmed node_modules) and static assets.
+COPY --from=build --chown=node:node /app/.next/standalone ./web
+COPY --from=build --chown=node:node /app/.next/static ./web/.next/static
+COPY --from=build --chown=node:node /app/public ./web/public
+USER node
+EXPOSE 3000
+CMD ["node", "web/server.js"]

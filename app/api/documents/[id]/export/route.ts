@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { documentDetections, getDocument, listPages } from "@/db/documents";
+import { AppError } from "@/lib/errors";
+import { toCoco, toDetectionsJson } from "@/lib/export";
+import { db } from "@/lib/server/context";
+import { handle, notFound, parseDocumentId } from "@/lib/server/http";
+
+export const dynamic = "force-dynamic";
+
+const PUBLAYNET_LABELS = ["Text", "Title", "List", "Table", "Figure"];
+
+export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  return handle(async () => {
+    const id = parseDocumentId((await params).id);
+    const format = z.enum(["json", "coco"]).safeParse(new URL(request.url).searchParams.get("format") ?? "json");
+    if (!format.success) throw new AppError("validation_failed", "bad format", "format must be json or coco.");
+    const doc = await getDocument(db(), id);
+    if (!doc) notFound();
+    const [pages, detections] = await Promise.all([listPages(db(), id), documentDetections(db(), id)]);
+    const body = format.data === "coco" ? toCoco(doc, pages, detections, PUBLAYNET_LABELS) : toDetectionsJson(doc, pages, detections);
+    const base = doc.filename.replace(/\.pdf$/i, "").replace(/[^\w.-]+/g, "_").slice(0, 80) || "document";
+    return new Response(JSON.stringify(body, null, 2), {
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "content-disposition": `attachment; filename="${base}.${format.data === "coco" ? "coco" : "detections"}.json"`,
+      },
+    });
+  });
+}

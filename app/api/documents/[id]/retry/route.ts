@@ -1,0 +1,14 @@
+import { toDocumentDto } from "@/db/dto";
+import { requireAdmin } from "@/lib/server/admin-auth";
+import { db, queue, storage } from "@/lib/server/context";
+import { retryDocument } from "@/lib/server/document-actions";
+import { handle, parseDocumentId } from "@/lib/server/http";
+
+export async function POST(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  return handle(async () => {
+    requireAdmin(request);
+    const id = parseDocumentId((await params).id);
+    const doc = await retryDocument({ db: db(), storage: storage(), queue: await queue() }, id);
+    return Response.json({ document: toDocumentDto(doc) });
+  });
+}

@@ -1,0 +1,29 @@
+import { getDocument, listPages } from "@/db/documents";
+import { toDocumentDto, toPageDto } from "@/db/dto";
+import { requireAdmin } from "@/lib/server/admin-auth";
+import { db, queue, storage } from "@/lib/server/context";
+import { deleteDocument } from "@/lib/server/document-actions";
+import { handle, notFound, parseDocumentId } from "@/lib/server/http";
+
+export const dynamic = "force-dynamic";
+
+type Ctx = { params: Promise<{ id: string }> };
+
+export async function GET(_request: Request, { params }: Ctx) {
+  return handle(async () => {
+    const id = parseDocumentId((await params).id);
+    const doc = await getDocument(db(), id);
+    if (!doc) notFound();
+    const pages = await listPages(db(), id);
+    return Response.json({ document: toDocumentDto(doc), pages: pages.map((p) => toPageDto(p)) });
+  });
+}
+
+export async function DELETE(request: Request, { params }: Ctx) {
+  return handle(async () => {
+    requireAdmin(request);
+    const id = parseDocumentId((await params).id);
+    await deleteDocument({ db: db(), storage: storage(), queue: await queue() }, id);
+    return new Response(null, { status: 204 });
+  });
+}

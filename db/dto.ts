@@ -1,0 +1,55 @@
+import type { DetectionDto, DocumentDto, PageDto } from "../lib/api-types";
+import type { DetectionRow, Document, Page } from "./schema";
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toDocumentDto(doc: Document): DocumentDto {
+  return {
+    id: doc.id,
+    filename: doc.filename,
+    sizeBytes: doc.sizeBytes,
+    status: doc.status,
+    pageCount: doc.pageCount,
+    pagesDone: doc.pagesDone,
+    pagesFailed: doc.pagesFailed,
+    model: doc.modelId
+      ? { id: doc.modelId, name: doc.modelName ?? doc.modelId, version: doc.modelVersion, kind: doc.modelKind }
+      : null,
+    error: doc.errorCode ? { code: doc.errorCode, message: doc.errorMessage ?? doc.errorCode } : null,
+    createdAt: doc.createdAt.toISOString(),
+    startedAt: iso(doc.startedAt),
+    finishedAt: iso(doc.finishedAt),
+  };
+}
+
+export function toDetectionDto(d: DetectionRow): DetectionDto {
+  return {
+    classIndex: d.classIndex,
+    label: d.label,
+    score: d.score,
+    box: [d.x1, d.y1, d.x2, d.y2],
+    polygon: d.polygon ?? null,
+  };
+}
+
+export function pageImageUrl(documentId: string, pageNumber: number) {
+  return `/api/documents/${documentId}/pages/${pageNumber}/image`;
+}
+
+export function toPageDto(page: Page, detections?: DetectionRow[]): PageDto {
+  return {
+    pageNumber: page.pageNumber,
+    status: page.status,
+    widthPt: page.widthPt,
+    heightPt: page.heightPt,
+    imageUrl: page.imageKey ? pageImageUrl(page.documentId, page.pageNumber) : null,
+    imageWidth: page.imageWidth,
+    imageHeight: page.imageHeight,
+    renderMs: page.renderMs,
+    inferMs: page.inferMs,
+    detectionCount: page.detectionCount,
+    note: page.note,
+    error: page.errorCode ? { code: page.errorCode, message: page.errorMessage ?? page.errorCode } : null,
+    ...(detections ? { detections: detections.map(toDetectionDto) } : {}),
+  };
+}

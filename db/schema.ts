@@ -1,0 +1,132 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+export const documentStatus = pgEnum("document_status", [
+  "uploading",
+  "queued",
+  "processing",
+  "done",
+  "failed",
+  "cancelled",
+]);
+
+export const pageStatus = pgEnum("page_status", ["pending", "processing", "done", "failed", "cancelled"]);
+
+export const documents = pgTable(
+  "documents",
+  {
+    id: uuid("id").primaryKey().default(sql`gen_random_uuid()`),
+    filename: text("filename").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    objectKey: text("object_key").notNull(),
+    status: documentStatus("status").notNull().default("uploading"),
+    pageCount: integer("page_count"),
+    pagesDone: integer("pages_done").notNull().default(0),
+    pagesFailed: integer("pages_failed").notNull().default(0),
+    modelId: text("model_id"),
+    modelName: text("model_name"),
+    modelVersion: text("model_version"),
+    modelKind: text("model_kind"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    uploadExpiresAt: timestamp("upload_expires_at", { withTimezone: true }),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [index("documents_status_idx").on(t.status), index("documents_created_idx").on(t.createdAt)],
+);
+
+export const pages = pgTable(
+  "pages",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    documentId: uuid("document_id")
+      .notNull()
+      .references(() => documents.id, { onDelete: "cascade" }),
+    pageNumber: integer("page_number").notNull(),
+    status: pageStatus("status").notNull().default("pending"),
+    /** Page size in PDF points, after rotation and crop box. */
+    widthPt: real("width_pt"),
+    heightPt: real("height_pt"),
+    imageKey: text("image_key"),
+    imageWidth: integer("image_width"),
+    imageHeight: integer("image_height"),
+    renderMs: integer("render_ms"),
+    inferMs: integer("infer_ms"),
+    detectionCount: integer("detection_count"),
+    /** Something worth knowing that is not a failure, e.g. "the model raised on this blank page". */
+    note: text("note"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    attempts: integer("attempts").notNull().default(0),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("pages_document_page_idx").on(t.documentId, t.pageNumber)],
+);
+
+export type PolygonPoints = [number, number][];
+
+export const detections = pgTable(
+  "detections",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    pageId: bigint("page_id", { mode: "number" })
+      .notNull()
+      .references(() => pages.id, { onDelete: "cascade" }),
+    documentId: uuid("document_id")
+      .notNull()
+      .references(() => documents.id, { onDelete: "cascade" }),
+    classIndex: integer("class_index").notNull(),
+    label: text("label").notNull(),
+    score: real("score").notNull(),
+    /** Box normalised to the page (0..1, top-left origin), independent of render resolution. */
+    x1: real("x1").notNull(),
+    y1: real("y1").notNull(),
+    x2: real("x2").notNull(),
+    y2: real("y2").notNull(),
+    /** Mask outline, normalised like the box; null for box-only models. */
+    polygon: jsonb("polygon").$type<PolygonPoints | null>(),
+  },
+  (t) => [index("detections_page_idx").on(t.pageId), index("detections_document_idx").on(t.documentId)],
+);
+
+/** Append-only log behind the SSE stream: ids make `Last-Event-ID` resumption lossless. */
+export const documentEvents = pgTable(
+  "document_events",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    documentId: uuid("document_id")
+      .notNull()
+      .references(() => documents.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    payload: jsonb("payload").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("document_events_doc_idx").on(t.documentId, t.id)],
+);
+
+export type Document = typeof documents.$inferSelect;
+export type NewDocument = typeof documents.$inferInsert;
+export type Page = typeof pages.$inferSelect;
+export type NewPage = typeof pages.$inferInsert;
+export type DetectionRow = typeof detections.$inferSelect;
+export type NewDetection = typeof detections.$inferInsert;
+export type DocumentEvent = typeof documentEvents.$inferSelect;
+export type DocumentStatus = (typeof documentStatus.enumValues)[number];
+export type PageStatus = (typeof pageStatus.enumValues)[number];

@@ -1,0 +1,91 @@
+import { z } from "zod";
+
+/** Shapes the API returns and the browser parses: the one contract between web server and UI. */
+export const documentStatusSchema = z.enum(["uploading", "queued", "processing", "done", "failed", "cancelled"]);
+export const pageStatusSchema = z.enum(["pending", "processing", "done", "failed", "cancelled"]);
+
+export const modelInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.string().nullable(),
+  kind: z.string().nullable(),
+});
+
+export const documentSchema = z.object({
+  id: z.string(),
+  filename: z.string(),
+  sizeBytes: z.number(),
+  status: documentStatusSchema,
+  pageCount: z.number().nullable(),
+  pagesDone: z.number(),
+  pagesFailed: z.number(),
+  model: modelInfoSchema.nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+
+export const detectionSchema = z.object({
+  classIndex: z.number(),
+  label: z.string(),
+  score: z.number(),
+  /** x1, y1, x2, y2 normalised to the page (0..1, origin top-left). */
+  box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  polygon: z.array(z.tuple([z.number(), z.number()])).nullable(),
+});
+
+export const pageSchema = z.object({
+  pageNumber: z.number(),
+  status: pageStatusSchema,
+  widthPt: z.number().nullable(),
+  heightPt: z.number().nullable(),
+  imageUrl: z.string().nullable(),
+  imageWidth: z.number().nullable(),
+  imageHeight: z.number().nullable(),
+  renderMs: z.number().nullable(),
+  inferMs: z.number().nullable(),
+  detectionCount: z.number().nullable(),
+  note: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  detections: z.array(detectionSchema).optional(),
+});
+
+export const documentDetailSchema = z.object({ document: documentSchema, pages: z.array(pageSchema) });
+
+export const streamEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("snapshot"), document: documentSchema, pages: z.array(pageSchema) }),
+  z.object({ type: z.literal("status"), document: documentSchema }),
+  z.object({ type: z.literal("page"), page: pageSchema }),
+]);
+
+export const documentListSchema = z.object({
+  documents: z.array(documentSchema),
+  total: z.number(),
+  page: z.number(),
+  pageSize: z.number(),
+});
+
+export const createUploadRequestSchema = z.object({
+  filename: z.string().min(1).max(4096),
+  sizeBytes: z.number().int().positive(),
+  contentType: z.string().max(255),
+});
+
+export const createUploadResponseSchema = z.object({
+  document: documentSchema,
+  upload: z.object({
+    method: z.literal("PUT"),
+    url: z.string(),
+    headers: z.record(z.string(), z.string()),
+    expiresAt: z.string(),
+  }),
+});
+
+export const apiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export type DocumentDto = z.infer<typeof documentSchema>;
+export type PageDto = z.infer<typeof pageSchema>;
+export type DetectionDto = z.infer<typeof detectionSchema>;
+export type StreamEvent = z.infer<typeof streamEventSchema>;
+export type DocumentStatusDto = z.infer<typeof documentStatusSchema>;

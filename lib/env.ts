@@ -1,0 +1,89 @@
+import { z } from "zod";
+
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+const str = () => z.preprocess(emptyAsUndefined, z.string().optional());
+const int = (fallback: number) => z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    (v) => (v === "" || v === undefined ? undefined : ["1", "true", "yes", "on"].includes(String(v).toLowerCase())),
+    z.boolean().default(fallback),
+  );
+
+/**
+ * Every setting of web and worker. Nothing else in the project reads `process.env`.
+ * Defaults are the embedded development setup; production refuses them (see `assertProductionReady`).
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Postgres connection string. Unset: the dev/test scripts start an embedded Postgres and set it. */
+  DATABASE_URL: str(),
+  /** Where the embedded Postgres and storage keep their files. */
+  DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(".data")),
+  /** Port of the embedded Postgres (only used when DATABASE_URL is unset). */
+  EMBEDDED_PG_PORT: int(54329),
+  /** S3 endpoint (e.g. https://s3.eu-west-1.amazonaws.com or a MinIO URL). Unset: AWS default endpoint. */
+  S3_ENDPOINT: str(),
+  /** Endpoint the browser uses for presigned uploads, when it differs from S3_ENDPOINT. */
+  S3_PUBLIC_ENDPOINT: str(),
+  S3_BUCKET: z.preprocess(emptyAsUndefined, z.string().default("pagewise")),
+  S3_REGION: z.preprocess(emptyAsUndefined, z.string().default("us-east-1")),
+  S3_ACCESS_KEY_ID: str(),
+  S3_SECRET_ACCESS_KEY: str(),
+  /** Path-style addressing (needed by MinIO and the embedded store). */
+  S3_FORCE_PATH_STYLE: bool(false),
+  /** Port of the embedded S3-compatible store (only when S3_ENDPOINT is unset in dev). */
+  EMBEDDED_S3_PORT: int(54330),
+  /** Largest accepted upload, in MiB. */
+  MAX_UPLOAD_MB: int(100),
+  /** Documents with more pages are failed with a message naming the limit. */
+  MAX_PAGES: int(2000),
+  /** Render cap per page, in pixels (width x height). */
+  MAX_PAGE_PIXELS: int(4_000_000),
+  /** A page whose rendering takes longer fails with a clear reason. */
+  RENDER_TIMEOUT_MS: int(30_000),
+  /** Model folder (holds model.json + the .onnx). */
+  MODEL_DIR: z.preprocess(emptyAsUndefined, z.string().default("models/baseline")),
+  /** Hugging Face hub (or a mirror) that `npm run model:pull` downloads from. */
+  MODEL_HUB_URL: z.preprocess(emptyAsUndefined, z.url().default("https://huggingface.co")),
+  /** Jobs one worker process runs at once; inference itself is serialised, so 2 overlaps render with inference. */
+  WORKER_CONCURRENCY: int(2),
+  /** onnxruntime intra-op threads (0 = one per core). */
+  ORT_THREADS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(0)),
+  /** Password for /admin. Required in production. */
+  ADMIN_PASSWORD: str(),
+  /** Port of the web process. */
+  PORT: int(3000),
+  /** Uploads not completed within this many minutes are failed and their object deleted. */
+  UPLOAD_EXPIRY_MINUTES: int(30),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new Error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/** Settings that must be explicit in production; returns a list of problems, empty when fine. */
+export function productionProblems(env: Env): string[] {
+  const problems: string[] = [];
+  if (!env.DATABASE_URL) problems.push("DATABASE_URL is not set (the embedded Postgres is for development only)");
+  if (!env.S3_ENDPOINT && !env.S3_ACCESS_KEY_ID)
+    problems.push("S3 credentials are not set (S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY)");
+  if (env.S3_ACCESS_KEY_ID === "S3RVER") problems.push("S3_ACCESS_KEY_ID is the embedded store's dummy key");
+  if (!env.ADMIN_PASSWORD) problems.push("ADMIN_PASSWORD is not set (the admin page has no default password)");
+  else if (env.ADMIN_PASSWORD.length < 12) problems.push("ADMIN_PASSWORD is shorter than 12 characters");
+  return problems;
+}
+
+let cached: Env | undefined;
+
+/** The validated configuration of this process, parsed once. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,19 @@
+/**
+ * One error type for everything a user may be told about. `message` is for logs;
+ * `userMessage` is the only text that ever reaches a response or the UI.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly userMessage: string = message,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "AppError";
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

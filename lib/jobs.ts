@@ -1,0 +1,26 @@
+import { z } from "zod";
+
+/** Job definitions: id + zod schema + inferred type. Handlers live in worker/tasks/<id>.ts. */
+export const documentProcessPayload = z.object({ documentId: z.uuid() });
+export const pageDetectPayload = z.object({ documentId: z.uuid(), pageNumber: z.number().int().positive() });
+
+export type DocumentProcessPayload = z.infer<typeof documentProcessPayload>;
+export type PageDetectPayload = z.infer<typeof pageDetectPayload>;
+
+export const jobKeys = {
+  document: (documentId: string) => `document:${documentId}`,
+  page: (documentId: string, pageNumber: number) => `page:${documentId}:${pageNumber}`,
+};
+
+/** Attempts before a job (and its document or page) is given up with a reason. */
+export const MAX_ATTEMPTS = { document: 5, page: 3 } as const;
+
+declare global {
+  namespace GraphileWorker {
+    interface Tasks {
+      document__process: DocumentProcessPayload;
+      page__detect: PageDetectPayload;
+      uploads__expire: Record<string, never>;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { makeWorkerUtils, type WorkerUtils } from "graphile-worker";
+import { database } from "../../db/client";
+import { env } from "../env";
+import { createStorage, type Storage } from "../s3";
+import { createEventHub, type EventHub } from "./event-hub";
+
+/** Process-wide singletons of the web process, created on first use (survive Next's dev reloads). */
+const globals = globalThis as unknown as {
+  pagewiseStorage?: Storage;
+  pagewiseQueue?: Promise<WorkerUtils>;
+  pagewiseHub?: EventHub;
+};
+
+export const db = () => database().db;
+export const sql = () => database().sql;
+
+export function storage(): Storage {
+  globals.pagewiseStorage ??= createStorage(env());
+  return globals.pagewiseStorage;
+}
+
+/** Graphile Worker's utilities: the web side only adds and removes jobs, it never runs them. */
+export function queue(): Promise<WorkerUtils> {
+  globals.pagewiseQueue ??= makeWorkerUtils({ connectionString: env().DATABASE_URL }).catch((error: unknown) => {
+    globals.pagewiseQueue = undefined;
+    throw error;
+  });
+  return globals.pagewiseQueue;
+}
+
+export function eventHub(): EventHub {
+  globals.pagewiseHub ??= createEventHub(sql());
+  return globals.pagewiseHub;
+}

@@ -1,0 +1,78 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { WorkerUtils } from "graphile-worker";
+import type { Db } from "../../db/client";
+import { deleteDocumentRow, getDocument, transitionDocument } from "../../db/documents";
+import { detections, pages, type Document } from "../../db/schema";
+import { AppError } from "../errors";
+import { jobKeys } from "../jobs";
+import { deletePrefix, objectKeys, type Storage } from "../s3";
+import { enqueueDocument } from "./uploads";
+
+type Deps = { db: Db; storage: Storage; queue: WorkerUtils };
+
+async function mustGet(db: Db, id: string): Promise<Document> {
+  const doc = await getDocument(db, id);
+  if (!doc) throw new AppError("not_found", "document not found", "Document not found.");
+  return doc;
+}
+
+/** Failed or cancelled documents go back to the queue; pages already done are kept. */
+export async function retryDocument(deps: Deps, id: string): Promise<Document> {
+  const doc = await mustGet(deps.db, id);
+  if (doc.status !== "failed" && doc.status !== "cancelled") {
+    throw new AppError("conflict", "not retryable", `Only failed or cancelled documents can be retried (this one is ${doc.status}).`);
+  }
+  if (doc.errorCode && ["upload_missing", "size_mismatch", "upload_expired", "pdf_invalid"].includes(doc.errorCode) && doc.pageCount === null) {
+    throw new AppError("conflict", "nothing to retry", "This upload never completed; please upload the file again.");
+  }
+  const queued = await deps.db.transaction(async (tx) => {
+    await tx
+      .update(pages)
+      .set({ status: "pending", errorCode: null, errorMessage: null })
+      .where(and(eq(pages.documentId, id), inArray(pages.status, ["failed", "cancelled", "processing"])));
+    return transitionDocument(tx, id, ["failed", "cancelled"], {
+      status: "queued",
+      errorCode: null,
+      errorMessage: null,
+      finishedAt: null,
+    });
+  });
+  await enqueueDocument(deps.queue, id);
+  return queued ?? doc;
+}
+
+/** Pending page jobs are removed; a page already running finishes; the document ends as cancelled. */
+export async function cancelDocument(deps: Deps, id: string): Promise<Document> {
+  const doc = await mustGet(deps.db, id);
+  const cancelled = await deps.db.transaction(async (tx) => {
+    const result = await transitionDocument(tx, id, ["uploading", "queued", "processing"], {
+      status: "cancelled",
+      finishedAt: new Date(),
+    });
+    if (result) {
+      await tx
+        .update(pages)
+        .set({ status: "cancelled" })
+        .where(and(eq(pages.documentId, id), eq(pages.status, "pending")));
+    }
+    return result;
+  });
+  if (!cancelled) {
+    throw new AppError("conflict", "not cancellable", `Only documents in progress can be cancelled (this one is ${doc.status}).`);
+  }
+  const keys = [jobKeys.document(id), ...Array.from({ length: doc.pageCount ?? 0 }, (_, i) => jobKeys.page(id, i + 1))];
+  // remove_job leaves a locked (running) job alone: that page finishes, as promised.
+  await deps.queue.withPgClient((client) =>
+    client.query("select graphile_worker.remove_job(k) from unnest($1::text[]) as k", [keys]),
+  );
+  return cancelled;
+}
+
+/** Removes the rows (pages, detections and events cascade) and every stored object of the document. */
+export async function deleteDocument(deps: Deps, id: string): Promise<void> {
+  const doc = await mustGet(deps.db, id);
+  if (doc.status === "processing" || doc.status === "queued") await cancelDocument(deps, id);
+  await deps.db.delete(detections).where(eq(detections.documentId, id));
+  await deleteDocumentRow(deps.db, id);
+  await deletePrefix(deps.storage, objectKeys.documentPrefix(id));
+}

@@ -1,0 +1,87 @@
+import type { Db } from "../../db/client";
+import { eventsAfter, getDocument, getPage, lastEventId, listPages, pageDetections } from "../../db/documents";
+import { toDocumentDto, toPageDto } from "../../db/dto";
+import type { StreamEvent } from "../api-types";
+import type { EventHub } from "./event-hub";
+
+/** Heroku's router closes connections idle for 55 s; comment lines keep the stream alive. */
+export const HEARTBEAT_MS = 15_000;
+const TERMINAL = new Set(["done", "failed", "cancelled"]);
+
+const encoder = new TextEncoder();
+const frame = (id: number, event: StreamEvent) => encoder.encode(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+
+/**
+ * A document's server-sent event stream: first the current state from the database, then every event
+ * after `Last-Event-ID` (or after the snapshot), then live events until the document ends.
+ * Events are re-read from the database by id, so a NOTIFY missed during a reconnect is caught up on.
+ */
+export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId: string, lastSeen: number | null, signal: AbortSignal) {
+  let cursor = 0;
+  let closed = false;
+  let unsubscribe: (() => void) | undefined;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let draining = Promise.resolve();
+
+  return new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        unsubscribe?.();
+        try {
+          controller.close();
+        } catch {
+          // already closed by the client
+        }
+      };
+      signal.addEventListener("abort", close);
+
+      const drain = () => {
+        draining = draining.then(async () => {
+          if (closed) return;
+          const events = await eventsAfter(deps.db, documentId, cursor);
+          for (const event of events) {
+            if (closed) return;
+            cursor = event.id;
+            const out = await render(deps.db, documentId, event.type, event.payload as Record<string, unknown>);
+            if (out) controller.enqueue(frame(event.id, out));
+            if (event.type === "status" && TERMINAL.has(String((event.payload as { status?: string }).status))) return close();
+          }
+        }).catch(() => close());
+        return draining;
+      };
+
+      // Subscribe before reading the snapshot so nothing between the two is missed.
+      unsubscribe = await deps.hub.subscribe(documentId, () => void drain(), () => void drain());
+      const snapshotId = await lastEventId(deps.db, documentId);
+      const doc = await getDocument(deps.db, documentId);
+      if (!doc) return close();
+      const pageRows = await listPages(deps.db, documentId);
+      controller.enqueue(frame(snapshotId, { type: "snapshot", document: toDocumentDto(doc), pages: pageRows.map((p) => toPageDto(p)) }));
+      cursor = lastSeen !== null && lastSeen < snapshotId ? lastSeen : snapshotId;
+      if (TERMINAL.has(doc.status) && cursor >= snapshotId) return close();
+      heartbeat = setInterval(() => {
+        if (!closed) controller.enqueue(encoder.encode(`: heartbeat ${Date.now()}\n\n`));
+      }, HEARTBEAT_MS);
+      await drain();
+    },
+    cancel() {
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe?.();
+    },
+  });
+}
+
+async function render(db: Db, documentId: string, type: string, payload: Record<string, unknown>): Promise<StreamEvent | null> {
+  if (type === "page" && typeof payload.pageNumber === "number") {
+    const page = await getPage(db, documentId, payload.pageNumber);
+    if (!page) return null;
+    const dets = page.status === "done" ? await pageDetections(db, page.id) : undefined;
+    return { type: "page", page: toPageDto(page, dets) };
+  }
+  const doc = await getDocument(db, documentId);
+  return doc ? { type: "status", document: toDocumentDto(doc) } : null;
+}

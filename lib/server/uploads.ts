@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import type { WorkerUtils } from "graphile-worker";
+import type { Db } from "../../db/client";
+import { failDocument, getDocument, insertDocument, transitionDocument } from "../../db/documents";
+import type { Document } from "../../db/schema";
+import type { Env } from "../env";
+import { AppError } from "../errors";
+import { jobKeys, MAX_ATTEMPTS } from "../jobs";
+import { deletePrefix, headObject, objectKeys, presignUpload, readObjectHead, UPLOAD_URL_TTL_SECONDS, type Storage } from "../s3";
+
+export const PDF_CONTENT_TYPE = "application/pdf";
+const MAX_FILENAME_LENGTH = 200;
+
+/** Keeps what a person would recognise of a filename: no directories, no control characters, bounded length. */
+export function cleanFilename(raw: string): string {
+  const base = raw.split(/[\\/]/).pop() ?? "";
+  // eslint-disable-next-line no-control-regex
+  let name = base.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").replace(/\s+/g, " ").trim();
+  if (name.length > MAX_FILENAME_LENGTH) {
+    const ext = /\.[a-z0-9]{1,8}$/i.exec(name)?.[0] ?? "";
+    name = name.slice(0, MAX_FILENAME_LENGTH - ext.length) + ext;
+  }
+  return name || "document.pdf";
+}
+
+export async function createUpload(
+  deps: { db: Db; storage: Storage; env: Env },
+  input: { filename: string; sizeBytes: number; contentType: string },
+) {
+  const maxBytes = deps.env.MAX_UPLOAD_MB * 1024 * 1024;
+  if (input.sizeBytes > maxBytes) {
+    throw new AppError("file_too_large", "upload over limit", `Files are limited to ${deps.env.MAX_UPLOAD_MB} MB.`);
+  }
+  const filename = cleanFilename(input.filename);
+  const looksPdf = input.contentType === PDF_CONTENT_TYPE || (input.contentType === "" && /\.pdf$/i.test(filename));
+  if (!looksPdf) {
+    throw new AppError("unsupported_type", `content type ${input.contentType}`, "Only PDF files can be processed.");
+  }
+  const id = randomUUID();
+  const key = objectKeys.upload(id);
+  const expiresAt = new Date(Date.now() + UPLOAD_URL_TTL_SECONDS * 1000);
+  const document = await insertDocument(deps.db, {
+    id,
+    filename,
+    sizeBytes: input.sizeBytes,
+    objectKey: key,
+    uploadExpiresAt: new Date(Date.now() + deps.env.UPLOAD_EXPIRY_MINUTES * 60_000),
+  });
+  const url = await presignUpload(deps.storage, key, PDF_CONTENT_TYPE, input.sizeBytes);
+  return {
+    document,
+    upload: { method: "PUT" as const, url, headers: { "content-type": PDF_CONTENT_TYPE }, expiresAt: expiresAt.toISOString() },
+  };
+}
+
+/**
+ * The browser says the upload finished: check that the object is really there, has the declared size and
+ * starts like a PDF, then queue it. Anything else fails the document with a reason and removes the object.
+ */
+export async function completeUpload(
+  deps: { db: Db; storage: Storage; queue: WorkerUtils },
+  documentId: string,
+): Promise<Document> {
+  const doc = await getDocument(deps.db, documentId);
+  if (!doc) throw new AppError("not_found", "document not found", "Document not found.");
+  if (doc.status !== "uploading") return doc; // completing twice is harmless
+
+  const head = await headObject(deps.storage, doc.objectKey);
+  let problem: { code: string; message: string } | null = null;
+  if (!head) problem = { code: "upload_missing", message: "The file never arrived in storage. Please upload it again." };
+  else if (head.size !== doc.sizeBytes)
+    problem = {
+      code: "size_mismatch",
+      message: `The stored file has ${head.size} bytes but ${doc.sizeBytes} were declared. Please upload it again.`,
+    };
+  else {
+    const magic = Buffer.from(await readObjectHead(deps.storage, doc.objectKey, 5)).toString("latin1");
+    if (magic !== "%PDF-") problem = { code: "pdf_invalid", message: "The file is not a PDF (it does not start with %PDF-)." };
+  }
+  if (problem) {
+    const failed = await failDocument(deps.db, documentId, problem.code, problem.message);
+    await deletePrefix(deps.storage, objectKeys.documentPrefix(documentId));
+    return failed ?? doc;
+  }
+
+  const queued = await transitionDocument(deps.db, documentId, ["uploading"], { status: "queued", uploadExpiresAt: null });
+  await enqueueDocument(deps.queue, documentId);
+  return queued ?? doc;
+}
+
+export async function enqueueDocument(queue: WorkerUtils, documentId: string) {
+  await queue.addJob(
+    "document__process",
+    { documentId },
+    { jobKey: jobKeys.document(documentId), maxAttempts: MAX_ATTEMPTS.document },
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * One command for the whole product: embedded Postgres and S3-compatible storage (unless configured
+ * elsewhere), migrations, the worker and the web process. Ctrl-C / SIGTERM stops every child.
+ *
+ *   npm run dev            Next.js in development mode
+ *   npm start              production build (built first if missing)
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { migrateDatabase } from "../db/migrate";
+import { env as loadEnv } from "../lib/env";
+import { ensureBaselineModel } from "../worker/model/baseline";
+import { startEmbeddedServices } from "./embedded/services";
+
+const production = process.argv.includes("--production");
+const root = path.resolve(import.meta.dirname, "..");
+const env = loadEnv();
+const log = (line: string) => console.log(`[pagewise] ${line}`);
+const DEV_ADMIN_PASSWORD = "pagewise-admin";
+
+const children: ChildProcess[] = [];
+let services: Awaited<ReturnType<typeof startEmbeddedServices>> | undefined;
+let stopping = false;
+
+async function stopAll(code: number) {
+  if (stopping) return;
+  stopping = true;
+  log("stopping…");
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const force = setTimeout(() => child.kill("SIGKILL"), 20_000);
+          child.once("exit", () => {
+            clearTimeout(force);
+            resolve();
+          });
+          child.kill("SIGTERM");
+        }),
+    ),
+  );
+  await services?.stop();
+  log("stopped");
+  process.exit(code);
+}
+
+function start(name: string, args: string[], extraEnv: Record<string, string>) {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...extraEnv },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  children.push(child);
+  child.on("exit", (code, signal) => {
+    if (!stopping) {
+      log(`${name} exited (${signal ?? code}); stopping everything`);
+      void stopAll(code || 1);
+    }
+  });
+  return child;
+}
+
+async function main() {
+  process.on("SIGINT", () => void stopAll(0));
+  process.on("SIGTERM", () => void stopAll(0));
+
+  const origins = [`http://localhost:${env.PORT}`, `http://127.0.0.1:${env.PORT}`];
+  services = await startEmbeddedServices(env, { dataDir: path.resolve(root, env.DATA_DIR), webOrigins: origins, log });
+  const childEnv: Record<string, string> = { ...services.env, NODE_ENV: production ? "production" : "development" };
+  if (!env.ADMIN_PASSWORD) {
+    childEnv.ADMIN_PASSWORD = DEV_ADMIN_PASSWORD;
+    log(`admin password (local default, set ADMIN_PASSWORD to change): ${DEV_ADMIN_PASSWORD}`);
+  }
+  const databaseUrl = services.env.DATABASE_URL ?? env.DATABASE_URL!;
+  await migrateDatabase(databaseUrl);
+  log("database migrated");
+  if (path.resolve(root, env.MODEL_DIR) === path.join(root, "models", "baseline")) await ensureBaselineModel();
+
+  const tsx = ["--import", "tsx"];
+  const next = path.join(root, "node_modules", "next", "dist", "bin", "next");
+  if (production && !existsSync(path.join(root, ".next", "BUILD_ID"))) {
+    log("no production build yet: running next build");
+    await new Promise<void>((resolve, reject) => {
+      const build = spawn(process.execPath, [next, "build"], { cwd: root, stdio: "inherit", env: { ...process.env, ...childEnv } });
+      build.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (${code})`))));
+    });
+  }
+  start("worker", [...tsx, "worker/index.ts"], childEnv);
+  start("web", [next, production ? "start" : "dev", "-p", String(env.PORT)], childEnv);
+  log(`Pagewise is starting at http://localhost:${env.PORT} (admin: /admin)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[pagewise] ${error instanceof Error ? error.message : String(error)}`);
+  void stopAll(1);
+});

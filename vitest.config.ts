@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+import path from "node:path";
+
+export default defineConfig({
+  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  test: {
+    include: ["{app,components,db,lib,worker,scripts}/**/*.test.ts"],
+    environment: "node",
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    // PAGEWISE_NO_SERVICES=1 runs pure unit tests without starting Postgres and storage.
+    globalSetup: process.env.PAGEWISE_NO_SERVICES ? [] : ["scripts/test/global-setup.ts"],
+  },
+});

@@ -1,0 +1,71 @@
+import type { Task } from "graphile-worker";
+import { failDocument, getDocument } from "../../db/documents";
+import { startProcessing } from "../../db/pages";
+import { isAppError } from "../../lib/errors";
+import { documentProcessPayload, jobKeys, MAX_ATTEMPTS } from "../../lib/jobs";
+import type { WorkerDeps } from "../deps";
+import { isLastAttempt, STORAGE_UNAVAILABLE } from "./retry";
+
+/** Opens the PDF once, records its page count and fans out one `page__detect` job per page. */
+export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
+  return async (payload, helpers) => {
+    const { documentId } = documentProcessPayload.parse(payload);
+    const log = deps.logger.scope({ jobId: helpers.job.id, task: "document__process", documentId });
+    const doc = await getDocument(deps.db, documentId);
+    if (!doc || (doc.status !== "queued" && doc.status !== "processing")) {
+      log.info("nothing to do", { status: doc?.status ?? "deleted" });
+      return;
+    }
+
+    let pageCount: number;
+    try {
+      const file = await deps.pdfCache.get(doc.id, doc.objectKey);
+      ({ pageCount } = await deps.renderer.open(file));
+    } catch (error) {
+      if (isAppError(error)) {
+        log.warn("document refused", { code: error.code, reason: error.message });
+        await failDocument(deps.db, documentId, error.code, error.userMessage);
+        await deps.pdfCache.drop(documentId);
+        return;
+      }
+      if (isLastAttempt(helpers.job)) {
+        await failDocument(deps.db, documentId, STORAGE_UNAVAILABLE.code, STORAGE_UNAVAILABLE.message);
+        return;
+      }
+      throw error;
+    }
+
+    if (pageCount === 0) {
+      await failDocument(deps.db, documentId, "pdf_no_pages", "The PDF has no pages.");
+      return;
+    }
+    if (pageCount > deps.env.MAX_PAGES) {
+      await failDocument(
+        deps.db,
+        documentId,
+        "too_many_pages",
+        `The PDF has ${pageCount} pages; the limit is ${deps.env.MAX_PAGES} pages per document.`,
+      );
+      await deps.pdfCache.drop(documentId);
+      return;
+    }
+
+    const { manifest } = deps.model;
+    const { doc: started, openPages } = await startProcessing(deps.db, documentId, pageCount, {
+      id: manifest.id,
+      name: manifest.name,
+      version: manifest.version,
+      kind: manifest.kind,
+    });
+    if (!started) return;
+    await helpers.addJobs(
+      openPages.map((pageNumber) => ({
+        identifier: "page__detect" as const,
+        payload: { documentId, pageNumber },
+        jobKey: jobKeys.page(documentId, pageNumber),
+        maxAttempts: MAX_ATTEMPTS.page,
+      })),
+    );
+    log.info("queued pages", { pageCount, queued: openPages.length });
+  };
+}

@@ -1,0 +1,89 @@
+import type { Task } from "graphile-worker";
+import { getDocument, getPage } from "../../db/documents";
+import { completePage, failPage, markPageProcessing } from "../../db/pages";
+import { isAppError } from "../../lib/errors";
+import { pageDetectPayload } from "../../lib/jobs";
+import { objectKeys, putObject } from "../../lib/s3";
+import type { WorkerDeps } from "../deps";
+import { ModelRunError } from "../model/session";
+import { renderPolicy } from "../model/policy";
+import { isLastAttempt, STORAGE_UNAVAILABLE } from "./retry";
+
+/** Renders one page, runs the model on it and stores image + detections. */
+export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
+  return async (payload, helpers) => {
+    const { documentId, pageNumber } = pageDetectPayload.parse(payload);
+    const log = deps.logger.scope({ jobId: helpers.job.id, task: "page__detect", documentId, pageNumber });
+    const [doc, page] = await Promise.all([getDocument(deps.db, documentId), getPage(deps.db, documentId, pageNumber)]);
+    if (!doc || !page || doc.status !== "processing" || page.status === "done" || page.status === "cancelled") {
+      log.debug("nothing to do", { status: doc?.status ?? "deleted", page: page?.status });
+      return;
+    }
+    await markPageProcessing(deps.db, page);
+
+    try {
+      const file = await deps.pdfCache.get(doc.id, doc.objectKey);
+      const rendered = await deps.renderer.render({
+        pdfPath: file,
+        pageNumber,
+        resize: renderPolicy(deps.model),
+        inputFormat: deps.model.manifest.inputFormat,
+        imageFormat: "webp",
+      });
+      const imageKey = objectKeys.pageImage(documentId, pageNumber, "webp");
+      const uploaded = putObject(deps.storage, imageKey, rendered.image, "image/webp");
+      uploaded.catch(() => {}); // awaited below; keeps an early rejection from being reported as unhandled
+
+      let note: string | null = null;
+      let detections: Awaited<ReturnType<typeof deps.model.run>>["detections"] = [];
+      let inferMs = 0;
+      try {
+        ({ detections, inferMs } = await deps.model.run(rendered.modelInput, rendered.modelWidth, rendered.modelHeight, {
+          width: rendered.imageWidth,
+          height: rendered.imageHeight,
+        }));
+      } catch (error) {
+        if (!(error instanceof ModelRunError)) throw error;
+        note = `The model raised an error on this page, so it has no detections (${error.message.slice(0, 200)}).`;
+        log.warn("model raised on page", { reason: error.message });
+      }
+      await uploaded;
+
+      const w = rendered.imageWidth;
+      const h = rendered.imageHeight;
+      await completePage(deps.db, page, {
+        widthPt: rendered.widthPt,
+        heightPt: rendered.heightPt,
+        imageKey,
+        imageWidth: w,
+        imageHeight: h,
+        renderMs: Math.round(rendered.renderMs),
+        inferMs: Math.round(inferMs),
+        note,
+        detections: detections.map((d) => ({
+          classIndex: d.classIndex,
+          label: d.label,
+          score: d.score,
+          x1: d.box[0] / w,
+          y1: d.box[1] / h,
+          x2: d.box[2] / w,
+          y2: d.box[3] / h,
+          polygon: d.polygon ? d.polygon.map(([x, y]) => [x / w, y / h] as [number, number]) : null,
+        })),
+      });
+      log.info("page done", { detections: detections.length, renderMs: Math.round(rendered.renderMs), inferMs: Math.round(inferMs) });
+    } catch (error) {
+      if (isAppError(error)) {
+        log.warn("page failed", { code: error.code, reason: error.message });
+        await failPage(deps.db, page, error.code, error.userMessage);
+        return;
+      }
+      if (isLastAttempt(helpers.job)) {
+        log.error("page failed after retries", { error: String(error) });
+        await failPage(deps.db, page, STORAGE_UNAVAILABLE.code, STORAGE_UNAVAILABLE.message);
+        return;
+      }
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,21 @@
+import type { Task } from "graphile-worker";
+import { expiredUploads, failDocument } from "../../db/documents";
+import { deletePrefix, objectKeys } from "../../lib/s3";
+import type { WorkerDeps } from "../deps";
+
+/** Fails uploads that were never completed (browser closed, web restarted) and removes what was stored. */
+export function uploadsExpire(deps: WorkerDeps): Task<"uploads__expire"> {
+  return async (_payload, helpers) => {
+    const stale = await expiredUploads(deps.db, new Date());
+    for (const doc of stale) {
+      const failed = await failDocument(
+        deps.db,
+        doc.id,
+        "upload_expired",
+        "The upload was not completed in time. Please upload the file again.",
+      );
+      if (failed) await deletePrefix(deps.storage, objectKeys.documentPrefix(doc.id));
+    }
+    if (stale.length) deps.logger.info("expired abandoned uploads", { jobId: helpers.job.id, count: stale.length });
+  };
+}
