@@ -130,3 +130,11 @@ export type NewDetection = typeof detections.$inferInsert;
 export type DocumentEvent = typeof documentEvents.$inferSelect;
 export type DocumentStatus = (typeof documentStatus.enumValues)[number];
 export type PageStatus = (typeof pageStatus.enumValues)[number];
+
+/** Heartbeats of running queue workers; jobs locked by a worker whose heartbeat stopped are released. */
+export const workerHeartbeats = pgTable("worker_heartbeats", {
+  workerId: text("worker_id").primaryKey(),
+  hostname: text("hostname").notNull(),
+  pid: integer("pid").notNull(),
+  lastSeen: timestamp("last_seen", { withTimezone: true }).notNull().defaultNow(),
+});

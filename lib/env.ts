@@ -45,8 +45,15 @@ export const envSchema = z.object({
   MODEL_DIR: z.preprocess(emptyAsUndefined, z.string().default("models/baseline")),
   /** Hugging Face hub (or a mirror) that `npm run model:pull` downloads from. */
   MODEL_HUB_URL: z.preprocess(emptyAsUndefined, z.url().default("https://huggingface.co")),
+  /** Postgres schema of the job queue (Graphile Worker); separate Pagewise installs can share a database. */
+  QUEUE_SCHEMA: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).default("graphile_worker")),
   /** Jobs one worker process runs at once; inference itself is serialised, so 2 overlaps render with inference. */
   WORKER_CONCURRENCY: int(2),
+  /**
+   * A worker silent this long is taken for dead and its locked jobs are released to others
+   * (Graphile Worker alone would wait 4 hours).
+   */
+  WORKER_DEAD_AFTER_MS: int(45_000),
   /** onnxruntime intra-op threads (0 = one per core). */
   ORT_THREADS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(0)),
   /** Password for /admin. Required in production. */

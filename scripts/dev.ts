@@ -74,7 +74,7 @@ async function main() {
     log(`admin password (local default, set ADMIN_PASSWORD to change): ${DEV_ADMIN_PASSWORD}`);
   }
   const databaseUrl = services.env.DATABASE_URL ?? env.DATABASE_URL!;
-  await migrateDatabase(databaseUrl);
+  await migrateDatabase(databaseUrl, env.QUEUE_SCHEMA);
   log("database migrated");
   if (path.resolve(root, env.MODEL_DIR) === path.join(root, "models", "baseline")) await ensureBaselineModel();
 

@@ -21,7 +21,7 @@ export function storage(): Storage {
 
 /** Graphile Worker's utilities: the web side only adds and removes jobs, it never runs them. */
 export function queue(): Promise<WorkerUtils> {
-  globals.pagewiseQueue ??= makeWorkerUtils({ connectionString: env().DATABASE_URL }).catch((error: unknown) => {
+  globals.pagewiseQueue ??= makeWorkerUtils({ connectionString: env().DATABASE_URL, schema: env().QUEUE_SCHEMA }).catch((error: unknown) => {
     globals.pagewiseQueue = undefined;
     throw error;
   });

@@ -3,6 +3,7 @@ import type { WorkerUtils } from "graphile-worker";
 import type { Db } from "../../db/client";
 import { deleteDocumentRow, getDocument, transitionDocument } from "../../db/documents";
 import { detections, pages, type Document } from "../../db/schema";
+import { env } from "../env";
 import { AppError } from "../errors";
 import { jobKeys } from "../jobs";
 import { deletePrefix, objectKeys, type Storage } from "../s3";
@@ -63,7 +64,7 @@ export async function cancelDocument(deps: Deps, id: string): Promise<Document> 
   const keys = [jobKeys.document(id), ...Array.from({ length: doc.pageCount ?? 0 }, (_, i) => jobKeys.page(id, i + 1))];
   // remove_job leaves a locked (running) job alone: that page finishes, as promised.
   await deps.queue.withPgClient((client) =>
-    client.query("select graphile_worker.remove_job(k) from unnest($1::text[]) as k", [keys]),
+    client.query(`select "${env().QUEUE_SCHEMA}".remove_job(k) from unnest($1::text[]) as k`, [keys]),
   );
   return cancelled;
 }

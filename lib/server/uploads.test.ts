@@ -4,7 +4,7 @@ import { headObject } from "../s3";
 import { testContext } from "../../scripts/test/context";
 import { cleanFilename, completeUpload, createUpload } from "./uploads";
 
-const ctx = testContext();
+const ctx = testContext({ QUEUE_SCHEMA: "q_uploads" });
 afterAll(() => ctx.close());
 
 const pdfBytes = (size: number) => {
@@ -16,7 +16,7 @@ const pdfBytes = (size: number) => {
 async function jobsFor(documentId: string) {
   const queue = await ctx.queue();
   return queue.withPgClient(async (client) => {
-    const res = await client.query("select task_identifier, key from graphile_worker.jobs where key = $1", [`document:${documentId}`]);
+    const res = await client.query(`select task_identifier, key from "${ctx.env.QUEUE_SCHEMA}".jobs where key = $1`, [`document:${documentId}`]);
     return res.rows as { task_identifier: string; key: string }[];
   });
 }

@@ -4,8 +4,8 @@ import { parseEnv, type Env } from "../../lib/env";
 import { createStorage } from "../../lib/s3";
 
 /** What integration tests share: the services the global setup started, reached like the app does. */
-export function testContext() {
-  const env: Env = parseEnv(process.env);
+export function testContext(overrides: Record<string, string> = {}) {
+  const env: Env = parseEnv({ ...process.env, ...overrides });
   const { db, sql } = createDb(env.DATABASE_URL!, { max: 5 });
   const storage = createStorage(env);
   let queue: WorkerUtils | undefined;
@@ -15,7 +15,10 @@ export function testContext() {
     sql,
     storage,
     async queue() {
-      queue ??= await makeWorkerUtils({ connectionString: env.DATABASE_URL! });
+      if (!queue) {
+        queue = await makeWorkerUtils({ connectionString: env.DATABASE_URL!, schema: env.QUEUE_SCHEMA });
+        await queue.migrate();
+      }
       return queue;
     },
     async close() {

@@ -1,0 +1,82 @@
+import { EventEmitter } from "node:events";
+import { run, type Runner, type WorkerEvents } from "graphile-worker";
+import { createDb } from "../db/client";
+import type { Env } from "../lib/env";
+import type { Logger } from "../lib/logger";
+import { createStorage } from "../lib/s3";
+import type { WorkerDeps } from "./deps";
+import { graphileLogger } from "./graphile-logger";
+import { trackLiveness } from "./liveness";
+import { readModelFolder } from "./model/manifest";
+import { loadModel, type LoadedModel } from "./model/session";
+import { createPdfCache } from "./pdf-cache";
+import { createRenderer } from "./render/renderer";
+import { documentProcess } from "./tasks/document__process";
+import { pageDetect } from "./tasks/page__detect";
+import { uploadsExpire } from "./tasks/uploads__expire";
+
+/**
+ * Graphile Worker polls this often as a fallback; new jobs arrive at once through LISTEN/NOTIFY,
+ * and retries and scheduled jobs are picked up within this delay.
+ * @defaultValue 2000
+ */
+export const POLL_INTERVAL_MS = 2000;
+
+export type StartedWorker = { runner: Runner; deps: WorkerDeps; stop(): Promise<void> };
+
+/** Loads the model once, then runs the queue until `stop()`; the worker process and tests both use this. */
+export async function startWorker(opts: { env: Env; logger: Logger; model?: LoadedModel }): Promise<StartedWorker> {
+  const { env, logger } = opts;
+  if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not set: start Pagewise with `npm run dev` or set it");
+
+  const started = performance.now();
+  const model = opts.model ?? (await loadModel(await readModelFolder(env.MODEL_DIR), env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : undefined));
+  logger.info("model loaded", { model: model.manifest.id, kind: model.manifest.kind, ms: Math.round(performance.now() - started) });
+
+  const { db, sql } = createDb(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY + 2 });
+  const storage = createStorage(env);
+  const renderer = createRenderer({ timeoutMs: env.RENDER_TIMEOUT_MS, maxPixels: env.MAX_PAGE_PIXELS });
+  const deps: WorkerDeps = { db, storage, renderer, model, pdfCache: createPdfCache(storage), env, logger };
+
+  const events: WorkerEvents = new EventEmitter();
+  const liveness = trackLiveness({ sql, events, queueSchema: env.QUEUE_SCHEMA, deadAfterMs: env.WORKER_DEAD_AFTER_MS, logger });
+  const runner = await run({
+    events,
+    connectionString: env.DATABASE_URL,
+    schema: env.QUEUE_SCHEMA,
+    concurrency: env.WORKER_CONCURRENCY,
+    pollInterval: POLL_INTERVAL_MS,
+    noHandleSignals: true,
+    logger: graphileLogger(logger),
+    crontab: "*/5 * * * * uploads__expire",
+    taskList: {
+      document__process: documentProcess(deps),
+      page__detect: pageDetect(deps),
+      uploads__expire: uploadsExpire(deps),
+    },
+  });
+
+  // Jobs a crashed worker left locked are released now, not after Graphile Worker's 4-hour lock timeout.
+  await liveness.sweep().catch((error: unknown) => logger.warn("dead worker sweep failed", { error: String(error) }));
+
+  let stopped: Promise<void> | undefined;
+  return {
+    runner,
+    deps,
+    stop() {
+      stopped ??= (async () => {
+        try {
+          liveness.stop();
+          await runner.stop();
+        } finally {
+          await renderer.close();
+          if (!opts.model) await model.release();
+          await deps.pdfCache.clear();
+          await sql.end({ timeout: 5 });
+          storage.client.destroy();
+        }
+      })();
+      return stopped;
+    },
+  };
+}
