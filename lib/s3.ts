@@ -32,6 +32,10 @@ function clientFor(env: Env, endpoint: string | undefined) {
         ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY }
         : undefined,
     maxAttempts: 3,
+    // Checksums only where S3 requires them: presigned PUTs must not carry a checksum of an empty body,
+    // and S3-compatible stores (MinIO, R2, the local store) do not all support the newer defaults.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
   });
 }
 
