@@ -1,4 +1,5 @@
 declare module "s3rver" {
+  import type { Server } from "node:http";
   import type { AddressInfo } from "node:net";
   export default class S3rver {
     constructor(options: {
@@ -8,7 +9,9 @@ declare module "s3rver" {
       directory: string;
       configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
       allowMismatchedSignatures?: boolean;
+      vhostBuckets?: boolean;
     });
+    httpServer?: Server;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
   }

@@ -39,3 +39,25 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Uploads bytes the way the browser does: create upload, PUT to the presigned URL, complete. */
+export async function uploadPdf(ctx: ReturnType<typeof testContext>, bytes: Uint8Array, filename = "test.pdf") {
+  const { createUpload, completeUpload } = await import("../../lib/server/uploads");
+  const { document, upload } = await createUpload(ctx, { filename, sizeBytes: bytes.length, contentType: "application/pdf" });
+  const put = await fetch(upload.url, { method: "PUT", headers: upload.headers, body: bytes });
+  if (!put.ok) throw new Error(`upload PUT failed: ${put.status} ${await put.text()}`);
+  return completeUpload({ ...ctx, queue: await ctx.queue() }, document.id);
+}
+
+/** Waits until the document reaches one of the final states and returns it with its pages. */
+export async function waitForDocument(ctx: ReturnType<typeof testContext>, id: string, timeoutMs = 120_000) {
+  const { getDocument, listPages } = await import("../../db/documents");
+  const doc = await waitFor(
+    async () => {
+      const d = await getDocument(ctx.db, id);
+      return d && ["done", "failed", "cancelled"].includes(d.status) ? d : null;
+    },
+    { timeoutMs, what: `document ${id} to finish` },
+  );
+  return { doc, pages: await listPages(ctx.db, id) };
+}

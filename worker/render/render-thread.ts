@@ -119,6 +119,7 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
 }
 
 const port = parentPort!;
+port.postMessage({ ready: true });
 port.on("message", async (msg: ThreadRequest) => {
   let reply: ThreadResponse;
   const transfer: ArrayBuffer[] = [];

@@ -1,0 +1,110 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { loadImage, createCanvas } from "@napi-rs/canvas";
+import { iou } from "./iou";
+import { resizeBilinear, rgbaToChw, shortestEdgeSize } from "./preprocess";
+import { readModelFolder } from "./manifest";
+import { loadModel, type LoadedModel } from "./session";
+
+/** ../shared/models holds a genuine Detectron2 R50-FPN export with untrained weights (see its README). */
+const SHARED = path.resolve(import.meta.dirname, "..", "..", "..", "shared", "models");
+const ONNX = path.join(SHARED, "detectron2-faster-rcnn-r50-fpn-publaynet5-untrained.onnx");
+const present = existsSync(ONNX);
+if (!present) console.warn(`SKIPPED: ${ONNX} is absent, so the real Detectron2 export is not tested here (CI has it)`);
+
+const referenceSchema = z.object({
+  pred_boxes: z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])),
+  pred_classes: z.array(z.number()),
+  scores: z.array(z.number()),
+  image_size: z.tuple([z.number(), z.number()]),
+});
+
+describe.skipIf(!present)("the shared Detectron2 R50-FPN export", () => {
+  let model: LoadedModel;
+  let dir: string;
+  const input = () => Float32Array.from(readFileSync(path.join(SHARED, "sample-page-input-3x1035x800-bgr-u8.bin")));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "pagewise-shared-"));
+    await writeFile(
+      path.join(dir, "model.json"),
+      JSON.stringify({
+        id: "publaynet5-untrained",
+        name: "Detectron2 R50-FPN, untrained weights (contract tests only)",
+        kind: "untrained",
+        file: path.relative(dir, ONNX),
+        labels: ["Text", "Title", "List", "Table", "Figure"],
+        scoreThreshold: 0.6,
+        sha256: "feb007e86374abe751ab574042b653191d2a0e436d2e67c7a6f23aa14995fff8",
+      }),
+    );
+    model = await loadModel(await readModelFolder(dir));
+  }, 180_000);
+  afterAll(async () => {
+    await model?.release();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("is accepted by the contract check, outputs read by position", () => {
+    expect(model.contract).toMatchObject({ inputName: "image", boxes: 0, classes: 1, masks: null, scores: 2, imageSize: 3, staticInput: null });
+  });
+
+  it("decodes the sample page exactly as PyTorch Detectron2 did (100 boxes, IoU >= 0.99, same classes)", async () => {
+    const reference = referenceSchema.parse(JSON.parse(readFileSync(path.join(SHARED, "sample-page-torch-reference.json"), "utf8")));
+    const { detections } = await model.run(input(), 800, 1035, { width: 800, height: 1035 });
+    expect(detections).toHaveLength(100);
+    expect(reference.pred_boxes).toHaveLength(100);
+    // Compared as sets: near-tied scores may come out in another order.
+    reference.pred_boxes.forEach((ref, k) => {
+      const best = Math.max(...detections.filter((d) => d.classIndex === reference.pred_classes[k]).map((d) => iou(d.box, ref)));
+      expect(best, `reference box ${k}`).toBeGreaterThanOrEqual(0.99);
+    });
+    const scores = detections.map((d) => d.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+  });
+
+  it("maps boxes to the original page size like detector_postprocess", async () => {
+    const { detections } = await model.run(input(), 800, 1035, { width: 1275, height: 1650 });
+    const { detections: raw } = await model.run(input(), 800, 1035, { width: 800, height: 1035 });
+    expect(detections[0]!.box[0]).toBeCloseTo(Math.min(raw[0]!.box[0] * (1275 / 800), 1275), 2);
+    expect(detections[0]!.box[3]).toBeCloseTo(Math.min(raw[0]!.box[3] * (1650 / 1035), 1650), 2);
+    for (const d of detections) expect(d.box[2]).toBeLessThanOrEqual(1275);
+  });
+
+  it("our pre-processing of the sample PNG matches the shared pre-processed input, when that input is the sample page", async (ctx) => {
+    const png = await loadImage(readFileSync(path.join(SHARED, "sample-page-1275x1650.png")));
+    const canvas = createCanvas(png.width, png.height);
+    const c2d = canvas.getContext("2d");
+    c2d.drawImage(png, 0, 0);
+    const size = shortestEdgeSize(png.width, png.height, 800, 1333);
+    expect(size).toEqual({ width: 800, height: 1035 });
+    const ours = rgbaToChw(resizeBilinear(c2d.getImageData(0, 0, png.width, png.height).data, png.width, png.height, 800, 1035), 800, 1035, "BGR");
+    const theirs = input();
+    let total = 0;
+    let maxDiff = 0;
+    for (let k = 0; k < ours.length; k++) {
+      const d = Math.abs(ours[k]! - theirs[k]!);
+      total += d;
+      maxDiff = Math.max(maxDiff, d);
+    }
+    const mean = total / ours.length;
+    // The .bin shipped in ../shared/models (checked 2026-11-25) is not this page: it is noise, mean difference ~80.
+    if (mean > 20) {
+      console.warn(`SKIPPED: the shared .bin is not the pre-processed sample PNG (mean abs difference ${mean.toFixed(1)}); parity of our resize cannot be checked against it`);
+      ctx.skip();
+    }
+    expect(maxDiff).toBeLessThanOrEqual(2);
+    const [a, b] = [await model.run(ours, 800, 1035, size), await model.run(theirs, 800, 1035, size)];
+    const matched = b.detections.filter((d) => a.detections.some((e) => e.classIndex === d.classIndex && iou(e.box, d.box) >= 0.9));
+    expect(matched.length / Math.max(1, b.detections.length)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("returns zero detections for an all-white page, without an error", async () => {
+    const { detections } = await model.run(new Float32Array(3 * 1035 * 800).fill(255), 800, 1035, { width: 800, height: 1035 });
+    expect(detections).toEqual([]);
+  });
+});
