@@ -44,7 +44,7 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
 export async function uploadPdf(ctx: ReturnType<typeof testContext>, bytes: Uint8Array, filename = "test.pdf") {
   const { createUpload, completeUpload } = await import("../../lib/server/uploads");
   const { document, upload } = await createUpload(ctx, { filename, sizeBytes: bytes.length, contentType: "application/pdf" });
-  const put = await fetch(upload.url, { method: "PUT", headers: upload.headers, body: bytes });
+  const put = await fetch(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array(bytes) });
   if (!put.ok) throw new Error(`upload PUT failed: ${put.status} ${await put.text()}`);
   return completeUpload({ ...ctx, queue: await ctx.queue() }, document.id);
 }

@@ -1,0 +1,13 @@
+import type { Metadata } from "next";
+import { AdminConsole } from "@/components/admin/admin-console";
+
+export const metadata: Metadata = { title: "Admin", robots: { index: false, follow: false } };
+
+export default function AdminPage() {
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-semibold tracking-tight">Admin</h1>
+      <AdminConsole />
+    </div>
+  );
+}

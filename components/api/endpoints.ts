@@ -1,0 +1,62 @@
+import {
+  createUploadResponseSchema,
+  documentDetailSchema,
+  documentListSchema,
+  documentSchema,
+  pageSchema,
+  type DocumentStatusDto,
+} from "@/lib/api-types";
+import { z } from "zod";
+import { apiJson } from "./fetch-json";
+
+/** React Query keys, in one place so the event stream and the queries agree. */
+export const queryKeys = {
+  document: (id: string) => ["document", id] as const,
+  page: (id: string, pageNumber: number) => ["page", id, pageNumber] as const,
+  documentList: (params: DocumentListParams) => ["documents", params] as const,
+  documentLists: () => ["documents"] as const,
+};
+
+const documentOnly = z.object({ document: documentSchema });
+const pageOnly = z.object({ page: pageSchema });
+
+export const documentUrl = (id: string) => `/api/documents/${encodeURIComponent(id)}`;
+export const exportUrl = (id: string, format: "json" | "coco") => `${documentUrl(id)}/export?format=${format}`;
+export const eventsUrl = (id: string) => `${documentUrl(id)}/events`;
+
+export const fetchDocument = (id: string, signal?: AbortSignal) => apiJson(documentUrl(id), documentDetailSchema, { signal });
+export const fetchPage = (id: string, n: number, signal?: AbortSignal) =>
+  apiJson(`${documentUrl(id)}/pages/${n}`, pageOnly, { signal }).then((r) => r.page);
+
+export const createUpload = (file: { filename: string; sizeBytes: number; contentType: string }) =>
+  apiJson("/api/uploads", createUploadResponseSchema, { method: "POST", json: file });
+export const completeUpload = (id: string) =>
+  apiJson(`${documentUrl(id)}/complete`, documentOnly, { method: "POST" }).then((r) => r.document);
+
+export type SortKey = "createdAt" | "filename" | "sizeBytes" | "status" | "pageCount";
+export type DocumentListParams = {
+  status: DocumentStatusDto | "";
+  q: string;
+  sort: SortKey;
+  dir: "asc" | "desc";
+  page: number;
+  pageSize: number;
+};
+
+export function fetchDocumentList(params: DocumentListParams, signal?: AbortSignal) {
+  const search = new URLSearchParams({
+    sort: params.sort,
+    dir: params.dir,
+    page: String(params.page),
+    pageSize: String(params.pageSize),
+  });
+  if (params.status) search.set("status", params.status);
+  if (params.q.trim()) search.set("q", params.q.trim());
+  return apiJson(`/api/documents?${search}`, documentListSchema, { signal });
+}
+
+export const adminLogin = (password: string) => apiJson("/api/admin/login", null, { method: "POST", json: { password } });
+export const adminLogout = () => apiJson("/api/admin/logout", null, { method: "POST" });
+export const retryDocument = (id: string) => apiJson(`${documentUrl(id)}/retry`, null, { method: "POST" });
+export const cancelDocument = (id: string) => apiJson(`${documentUrl(id)}/cancel`, null, { method: "POST" });
+export const deleteDocument = (id: string) => apiJson(documentUrl(id), null, { method: "DELETE" });

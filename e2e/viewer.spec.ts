@@ -1,0 +1,106 @@
+import { expect, test } from "@playwright/test";
+import { readFile } from "node:fs/promises";
+import { buildDocument, buildPdf, standardLayoutPage } from "../scripts/fixtures/test-pdf";
+import { dropFiles } from "./helpers";
+
+const SHORT = buildPdf([standardLayoutPage(), standardLayoutPage(), standardLayoutPage()]);
+const LONG = buildDocument(24);
+/** The figure on the standard page, in PDF points (top-left origin). */
+const FIGURE = { x: 160, y: 220, width: 292, height: 170 };
+
+test("drop two PDFs, watch them upload and the long one fill in page by page", async ({ page }) => {
+  await page.goto("/");
+  await dropFiles(page, "[data-testid=drop-zone]", [
+    { name: "short.pdf", type: "application/pdf", bytes: SHORT },
+    { name: "long.pdf", type: "application/pdf", bytes: LONG },
+  ]);
+  const rows = page.getByTestId("upload-row");
+  await expect(rows).toHaveCount(2);
+  for (const name of ["short.pdf", "long.pdf"]) {
+    const row = rows.filter({ hasText: name });
+    await expect(row.getByRole("progressbar")).toBeVisible();
+    await expect(row.getByRole("link", { name: `Open ${name}` })).toBeVisible();
+    await expect(row.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "100");
+  }
+
+  await rows.filter({ hasText: "long.pdf" }).getByRole("link", { name: "Open long.pdf" }).click();
+  await expect(page.getByTestId("document-title")).toHaveText("long.pdf");
+  await expect(page.getByTestId("model-name")).toContainText("Heuristic baseline");
+  await expect(page.getByTestId("model-warning")).toBeVisible();
+
+  // Sample the page while it works: pages must turn done one after another, before the document is done.
+  const seen: { done: number; status: string | null }[] = [];
+  const status = page.getByTestId("document-status");
+  for (let i = 0; i < 600; i++) {
+    const snapshot = {
+      done: await page.locator('[data-testid^="page-"][data-status="done"]').count(),
+      status: await status.getAttribute("data-status"),
+    };
+    seen.push(snapshot);
+    if (snapshot.status === "done") break;
+    await page.waitForTimeout(100);
+  }
+  expect(seen.at(-1)?.status).toBe("done");
+  expect(seen.some((s) => s.status === "processing" && s.done > 0 && s.done < 24)).toBe(true);
+  for (let i = 1; i < seen.length; i++) expect(seen[i]!.done).toBeGreaterThanOrEqual(seen[i - 1]!.done);
+  await expect(page.locator('[data-testid^="page-"][data-status="done"]')).toHaveCount(24);
+});
+
+test("boxes sit on the content, classes toggle, the threshold filters, and JSON downloads", async ({ page, request }) => {
+  const { uploadViaApi } = await import("./helpers");
+  const id = await uploadViaApi(request, SHORT, "layout.pdf");
+  await page.goto(`/documents/${id}`);
+  await expect(page.getByTestId("document-status")).toHaveAttribute("data-status", "done");
+  const first = page.getByTestId("page-1");
+  const overlay = first.getByTestId("overlay");
+  await expect(first.getByTestId("box")).toHaveCount(6);
+  await page.screenshot({ path: "test-results/e2e/viewer-layout.png", fullPage: true });
+
+  // The figure's box, on screen, must be where the figure is drawn on the page (within a few pixels).
+  const svg = (await overlay.boundingBox())!;
+  const image = (await first.locator("img").first().boundingBox())!;
+  expect(Math.abs(svg.x - image.x)).toBeLessThanOrEqual(1);
+  expect(Math.abs(svg.width - image.width)).toBeLessThanOrEqual(1);
+  const figure = (await first.locator('[data-testid=box][data-label="Figure"] rect').first().boundingBox())!;
+  const expected = {
+    x: svg.x + (FIGURE.x / 612) * svg.width,
+    y: svg.y + (FIGURE.y / 792) * svg.height,
+    width: (FIGURE.width / 612) * svg.width,
+    height: (FIGURE.height / 792) * svg.height,
+  };
+  for (const k of ["x", "y", "width", "height"] as const) expect(Math.abs(figure[k] - expected[k]), k).toBeLessThanOrEqual(4);
+
+  // Hover shows label and score.
+  await first.locator('[data-testid=box][data-label="Figure"]').first().hover();
+  await expect(first.getByTestId("box-tooltip")).toContainText("Figure");
+
+  // Toggle a class off and on.
+  const figureToggle = page.getByTestId("legend-toggle").and(page.locator('[data-label="Figure"]'));
+  await figureToggle.click();
+  await expect(figureToggle).toHaveAttribute("aria-pressed", "false");
+  await expect(first.locator('[data-testid=box][data-label="Figure"]')).toHaveCount(0);
+  await figureToggle.click();
+  await expect(first.locator('[data-testid=box][data-label="Figure"]')).toHaveCount(1);
+
+  // The baseline scores text blocks below 0.95 and its title above: a high threshold keeps the title.
+  await page.getByTestId("score-threshold").fill("0.95");
+  await expect(first.locator('[data-testid=box][data-label="Text"]')).toHaveCount(0);
+  await expect(first.locator('[data-testid=box][data-label="Title"]')).toHaveCount(1);
+  await page.getByTestId("score-threshold").fill("0");
+  await expect(first.getByTestId("box")).toHaveCount(6);
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-json").click()]);
+  const json = JSON.parse(await readFile((await download.path())!, "utf8"));
+  expect(json.schema).toBe("pagewise.detections/v1");
+  expect(json.model).toMatchObject({ id: "baseline-heuristic", kind: "heuristic" });
+  expect(json.pages).toHaveLength(3);
+  const fig = json.pages[0].detections.find((d: { label: string }) => d.label === "Figure");
+  expect(fig.boxPt.x1).toBeCloseTo(FIGURE.x, -0.5);
+  expect(fig.boxPt.y2).toBeCloseTo(FIGURE.y + FIGURE.height, -0.5);
+});
+
+test("a file that is not a PDF gets a clear message and is not uploaded", async ({ page }) => {
+  await page.goto("/");
+  await page.getByTestId("file-input").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
+  await expect(page.getByTestId("upload-row").filter({ hasText: "notes.txt" })).toContainText(/not a PDF/i);
+});

@@ -1,0 +1,176 @@
+/**
+ * `npm run bench [-- --pages 20] [-- --model DIR]`: speed and memory of the detection engine on a generated
+ * PDF, with the Detectron2 R50-FPN export from ../shared/models unless --model names a model folder.
+ * Prints a table, then one line of JSON (kept stable: it is how progress is tracked).
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { migrateDatabase } from "../db/migrate";
+import { parseEnv } from "../lib/env";
+import { readModelFolder } from "../worker/model/manifest";
+import { renderPolicy } from "../worker/model/policy";
+import { loadModel } from "../worker/model/session";
+import { createRenderer } from "../worker/render/renderer";
+import { startEmbeddedServices } from "./embedded/services";
+import { buildDocument } from "./fixtures/test-pdf";
+import { freePort } from "./test/ports";
+import { testContext, uploadPdf, waitForDocument } from "./test/context";
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const PAGES = Number(arg("pages") ?? 20);
+const root = path.resolve(import.meta.dirname, "..");
+const SHARED_ONNX = path.resolve(root, "..", "shared", "models", "detectron2-faster-rcnn-r50-fpn-publaynet5-untrained.onnx");
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const procStatus = (pid: number | "self", field: string) =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+async function modelFolder(tmp: string): Promise<string> {
+  const given = arg("model");
+  if (given) return path.resolve(given);
+  if (!existsSync(SHARED_ONNX)) throw new Error(`${SHARED_ONNX} not found: pass --model <folder>`);
+  const dir = path.join(tmp, "model");
+  await import("node:fs/promises").then((fs) => fs.mkdir(dir, { recursive: true }));
+  await writeFile(
+    path.join(dir, "model.json"),
+    JSON.stringify({
+      id: "publaynet5-untrained",
+      name: "Detectron2 R50-FPN, untrained weights (benchmark only)",
+      kind: "untrained",
+      file: path.relative(dir, SHARED_ONNX),
+      labels: ["Text", "Title", "List", "Table", "Figure"],
+      scoreThreshold: 0.6,
+    }),
+  );
+  return dir;
+}
+
+async function main() {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "pagewise-bench-"));
+  await chmod(tmp, 0o755);
+  const pdfPath = path.join(tmp, "bench.pdf");
+  await writeFile(pdfPath, buildDocument(PAGES));
+  const dir = await modelFolder(tmp);
+  const folder = await readModelFolder(dir);
+  log(`${PAGES}-page PDF, model ${folder.manifest.id} (${folder.onnxPath})`);
+
+  // 1. Bare: load, render every page, run the session on each, in this process.
+  const t0 = performance.now();
+  const model = await loadModel(folder);
+  const loadMs = performance.now() - t0;
+  const renderer = createRenderer({ timeoutMs: 60_000, maxPixels: 4_000_000 });
+  const renderMs: number[] = [];
+  const renderEncodeMs: number[] = [];
+  const inferMs: number[] = [];
+  let detections = 0;
+  await renderer.open(pdfPath);
+  for (let n = 1; n <= PAGES; n++) {
+    const page = await renderer.render({ pdfPath, pageNumber: n, resize: renderPolicy(model), inputFormat: model.manifest.inputFormat, imageFormat: "png" });
+    renderMs.push(page.renderMs);
+    renderEncodeMs.push(page.renderMs + page.encodeMs);
+    const result = await model.run(page.modelInput, page.modelWidth, page.modelHeight, { width: page.imageWidth, height: page.imageHeight });
+    inferMs.push(result.inferMs);
+    detections += result.detections.length;
+  }
+  await renderer.close();
+  await model.release();
+  const barePagesPerMin = 60_000 / mean(inferMs);
+  log(`bare: load ${Math.round(loadMs)} ms, render ${Math.round(median(renderMs))} ms/page, infer ${Math.round(median(inferMs))} ms/page, ${detections} detections`);
+
+  // 2. pdftoppm at the same resolution (PNG, like ours with encoding).
+  const dpi = (800 / 612) * 72;
+  let pdftoppmMsPerPage = NaN;
+  try {
+    const t = performance.now();
+    execFileSync("pdftoppm", ["-r", dpi.toFixed(3), "-png", pdfPath, path.join(tmp, "ppm")]);
+    pdftoppmMsPerPage = (performance.now() - t) / PAGES;
+  } catch {
+    log("pdftoppm not installed (apt-get install poppler-utils): skipped");
+  }
+
+  // 3. End to end: real Postgres, real S3 protocol, the real worker process, through the queue.
+  const env = parseEnv({ ...process.env, DATABASE_URL: "", S3_ENDPOINT: "" });
+  const services = await startEmbeddedServices(env, { dataDir: tmp, webOrigins: ["*"], pgPort: await freePort(), s3Port: await freePort(), log: () => {} });
+  Object.assign(process.env, services.env, { QUEUE_SCHEMA: "graphile_worker" });
+  let e2ePagesPerMin = NaN;
+  let peakRssMiB = NaN;
+  const rssSamples: number[] = [];
+  try {
+    await migrateDatabase(services.env.DATABASE_URL!);
+    const worker = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], {
+      cwd: root,
+      env: { ...process.env, MODEL_DIR: dir, LOG_LEVEL: "warn", NODE_ENV: "development" },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    const ctx = testContext();
+    try {
+      await ctx.queue();
+      const doc = await uploadPdf(ctx, readFileSync(pdfPath), "bench.pdf");
+      const sampler = setInterval(() => {
+        try {
+          rssSamples.push(procStatus(worker.pid!, "VmRSS"));
+        } catch {
+          // worker gone
+        }
+      }, 1000);
+      const { doc: done, pages } = await waitForDocument(ctx, doc.id, 60 * 60_000);
+      clearInterval(sampler);
+      const started = Math.min(...pages.map((p) => p.startedAt!.getTime()));
+      const finished = Math.max(...pages.map((p) => p.finishedAt!.getTime()));
+      e2ePagesPerMin = (done.pagesDone * 60_000) / (finished - started);
+      peakRssMiB = procStatus(worker.pid!, "VmHWM");
+    } finally {
+      worker.kill("SIGTERM");
+      await new Promise((r) => worker.once("exit", r));
+      await ctx.close();
+    }
+  } finally {
+    await services.stop();
+    await rm(tmp, { recursive: true, force: true });
+  }
+
+  const round = (v: number) => Math.round(v * 10) / 10;
+  const tenth = (i: number) => rssSamples[Math.min(rssSamples.length - 1, Math.floor((rssSamples.length * i) / 10))] ?? NaN;
+  const result = {
+    pages: PAGES,
+    model: folder.manifest.id,
+    loadMs: Math.round(loadMs),
+    renderMsPerPage: round(median(renderMs)),
+    renderEncodeMsPerPage: round(median(renderEncodeMs)),
+    pdftoppmMsPerPage: round(pdftoppmMsPerPage),
+    inferMsPerPage: Math.round(median(inferMs)),
+    barePagesPerMin: round(barePagesPerMin),
+    e2ePagesPerMin: round(e2ePagesPerMin),
+    e2eOverBare: round((e2ePagesPerMin / barePagesPerMin) * 100) / 100,
+    peakRssMiB: Math.round(peakRssMiB),
+    rssMiBAt: { "10%": Math.round(tenth(1)), "50%": Math.round(tenth(5)), "100%": Math.round(tenth(10)) },
+  };
+  console.log(
+    [
+      `| figure | value |`,
+      `| --- | --- |`,
+      `| model load | ${result.loadMs} ms |`,
+      `| render (pdf.js + canvas), median | ${result.renderMsPerPage} ms/page |`,
+      `| render + PNG encode, median | ${result.renderEncodeMsPerPage} ms/page |`,
+      `| pdftoppm -png, same resolution | ${result.pdftoppmMsPerPage} ms/page |`,
+      `| inference (session.run), median | ${result.inferMsPerPage} ms/page |`,
+      `| bare session.run throughput | ${result.barePagesPerMin} pages/min |`,
+      `| end to end through the queue | ${result.e2ePagesPerMin} pages/min (${result.e2eOverBare} x bare) |`,
+      `| worker peak RSS (VmHWM) | ${result.peakRssMiB} MiB |`,
+      `| worker RSS at 10 / 50 / 100 % | ${result.rssMiBAt["10%"]} / ${result.rssMiBAt["50%"]} / ${result.rssMiBAt["100%"]} MiB |`,
+    ].join("\n"),
+  );
+  console.log(JSON.stringify(result));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { detections, pages } from "../db/schema";
+import { eq, sql } from "drizzle-orm";
+import { buildDocument } from "../scripts/fixtures/test-pdf";
+import { testContext, uploadPdf, waitFor, waitForDocument } from "../scripts/test/context";
+
+/**
+ * The real worker process (`node --import tsx worker/index.ts`), fed by jobs the web side adds:
+ * the way it runs in production, killed the way machines kill it.
+ */
+const SCHEMA = "q_process";
+const ctx = testContext({ QUEUE_SCHEMA: SCHEMA });
+const root = path.resolve(import.meta.dirname, "..");
+const children: ChildProcess[] = [];
+
+function startWorkerProcess() {
+  const child = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], {
+    cwd: root,
+    env: { ...process.env, QUEUE_SCHEMA: SCHEMA, WORKER_DEAD_AFTER_MS: "3000", LOG_LEVEL: "info", NODE_ENV: "test" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+  children.push(child);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+beforeAll(() => ctx.queue());
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  await ctx.close();
+});
+
+describe("worker process", () => {
+  it("runs jobs added from the web side and stops cleanly on SIGTERM", async () => {
+    const w = startWorkerProcess();
+    const doc = await uploadPdf(ctx, buildDocument(2), "two.pdf");
+    const { doc: done } = await waitForDocument(ctx, doc.id);
+    expect(done).toMatchObject({ status: "done", pagesDone: 2 });
+    expect(w.output()).toMatch(/worker ready/);
+    expect(w.output()).toMatch(new RegExp(`page done.*documentId=${doc.id}`));
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+    expect(w.output()).toMatch(/stopped/);
+  }, 120_000);
+
+  it("after a SIGKILL mid-document, a new worker releases the dead one's jobs and finishes every page exactly once", async () => {
+    const first = startWorkerProcess();
+    const doc = await uploadPdf(ctx, buildDocument(16), "sixteen.pdf");
+    await waitFor(
+      async () => {
+        const [row] = await ctx.db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(pages).where(sql`${pages.documentId} = ${doc.id} and ${pages.status} = 'done'`);
+        return (row?.n ?? 0) >= 3;
+      },
+      { what: "three pages done" },
+    );
+    first.child.kill("SIGKILL");
+    await first.exited;
+
+    const second = startWorkerProcess();
+    const { doc: done, pages: rows } = await waitForDocument(ctx, doc.id, 180_000);
+    expect(done).toMatchObject({ status: "done", pageCount: 16, pagesDone: 16, pagesFailed: 0 });
+    expect(rows.map((p) => p.status)).toEqual(Array(16).fill("done"));
+    for (const page of rows) {
+      const n = await ctx.db.select({ id: detections.id }).from(detections).where(eq(detections.pageId, page.id));
+      expect(n.length, `page ${page.pageNumber}`).toBe(page.detectionCount);
+    }
+    // Graphile Worker alone would keep the dead worker's jobs locked for 4 hours.
+    expect(second.output()).toMatch(/released jobs of workers that stopped without unlocking them/);
+    second.child.kill("SIGTERM");
+    await second.exited;
+  }, 240_000);
+});
