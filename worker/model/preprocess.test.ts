@@ -1,7 +1,39 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { describe, expect, it } from "vitest";
 import { resizeBilinear, rgbaToChw, shortestEdgeSize } from "./preprocess";
 
 const gray = (values: number[]) => Uint8ClampedArray.from(values.flatMap((v) => [v, v, v, 255]));
+
+/** RGB bytes from the C library's LCG, so Python can make the same image: x = x * 1103515245 + 12345 mod 2^31. */
+function lcgRgba(width: number, height: number, seed: number): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(width * height * 4);
+  let x = BigInt(seed);
+  for (let p = 0; p < width * height; p++) {
+    for (let c = 0; c < 3; c++) {
+      x = (x * 1103515245n + 12345n) % 2147483648n;
+      out[p * 4 + c] = Number((x >> 16n) & 255n);
+    }
+    out[p * 4 + 3] = 255;
+  }
+  return out;
+}
+
+const rgbOf = (rgba: Uint8ClampedArray) => Uint8Array.from(rgba.filter((_, i) => i % 4 !== 3));
+
+/**
+ * Made with Pillow 9.4 (Debian 12): Image.frombytes("RGB", (w, h), lcg(seed)).resize((nw, nh), Image.BILINEAR),
+ * the call Detectron2's ResizeTransform makes; the RGB bytes, base64.
+ */
+const PIL_CASES: Array<[number, number, number, number, number, string]> = [
+  [23, 17, 9, 7, 1, "rZqGfZCTYopahmiGeXKLl2N6d2RvfHpzlnpRf3djZolugn6EfWuMeYyKfI6Vam2Hendsk3NtYHB3YZtTiGV4c2d0Ynlmnn2BdIGAUHJ6f2NogneBjKBti457o2iFZm+ikYOkh4t9j22OX5xMkFpzkHBMnGpdhWV2kXZ+gY2cXYGGdbB7iIhwnX5reo5PeHhecoZvbXOMfnR+e3OKlHxyp3mPj5xsYZh0f5Rxl7mQe6ZWeVB1oHKJkpV+bmB+"],
+  [7, 5, 19, 11, 2, "jCH/iyz9gXfud8LfZOrBQ+KPIdtcF8c+Fa4pE5UTXWgwpztO3yhZ61Q394AV+5wm+axd9r2U9r+cnBz5mif2inDberjAY9+mQdeNHtBzGb9aH6lCJZIpXXFElU9gwj9s1VpS53Q5541G2qRuy7yXyr+dxRDrwBrkoF2sgaB0YMNkO7yIFrasHqqgOJuBUYxhXYZ3aYCMenibnWiXv1eUtmiVjJGZYLqeW8Cf2BLX0hvOp1WKfo9FWa0+OKWFGJ3NKZPMToeuc3yPW5KaQ6ilPqqwaHe9kkTJg0nDSniyD6ihCK+elE+skFSqc3qbVaCNRK2HQZyLPoqOSnSRW12TbEWWVHmDPK1wL8NjP41lTlZnS0RxOE2AJlaPI1iSUYyAT46GPp+tLbDVL63QSpKQZXdPa1VWZzJ5ZA6cTGBrNLI6INwVFqIOC2kGEz8eJyJOPAV+PwGFRbJgRbBkQqd9P56WToqQdWhinEYyiUZHYFV2N2KlQHyHSZdqU59RYHhAbFIudkI3fENTg0RvhUR0ONdAOtJCRa9NUIxYbWZRnz4z0hYWqDc4WHdzCbatM5ijXnuahmGMqU5yzTtX2ERR0mNZy4Nhyohib8FOb75Pba1Wa5tefYhUqnI011wUvHUvhKFiTMuUcJ+JlXN/sFZ4tlt3vV92t2Z0qm5xm3dtmXhttpxmtJ1nnqluiLN2irtprb5Bz8EZzcYovMxNq9Fyv6Bh1HBR2FdPtHVxkZOTdZCaYnSNTVeASlN+041wz5Bxsad4k71/j9BxrtxGzOkb1OYl0t1F0dNk36FR7W8+6Fc/s4Bvf6ieW6GpRXaYLkqHK0SF"],
+  [40, 10, 40, 3, 3, "VV1cf62WiZdwd5JseYabM30zmI2UdYuLkrOBiLFvrHtRhH2HTqpPU0WuhJmjv3FlhGlfYryHS31lh4qMjaqhfo1bR2xYn26Rjne0c2Z5iVGjnlFgoUBugFagW3aQsW/IoKxKWlh1W588ip3EqGyUzzmubnI/Y5N0WZNOn2BphoNeV4NLNpFnPpqBtn9XfIVelHmYZpJgpH1/saWeiaeBhH1hYLZqiHhchJB0rdmLY2V6pH/GZ7WCcVRciJJVhV9Ppq+SulWjhmRpfz1ZMYVNd4t9V46Ui12hcKyPgZ99fqNzh2SjoW2opHiLb1OCdJJ2HnyWg02Kt7FncqpleoaBj9yxoahddKlygpeEiphnu4lZhFW9v4RamZmShHZYZbDIomaygF6QN8+mmp6ymK9rjaNVTKWCYLZdscbQjCxriJGOWLFpgJJGRWGidl91n7GFhnCmn6aYnK0ns26mZ7Cit7RznH9tk0dn"],
+  [16, 16, 8, 8, 4, "fmyAdH9hgoxei6NqiH1ztcGAYZRQW3s6c4lQfpNReaJaq4KEl1WEUW1oXGRwcJZaiaGYm5Z7hXt9j4t9lnWme5aLgpppi4hijY6GiJyQno+PiIOIjHuJc5KUYoiKip+AZ7FbXmuYj3aEuG+piX93Zn6WaWSMeGaxX32IaIJ7bHhvhHiAdaF9o1mcZWhzZHeJXXNnf3hlnG1oe5ppbLVhjqOAjIWepnOzWYM/r5SCjICfgHpmcXdRgoatmXejYaeM"],
+  [61, 3, 5, 2, 5, "cmd/aItrloZokYRwflhyeoJweHGHhn2DjoV1iW1n"],
+];
 
 describe("pre-processing", () => {
   it("sizes pages like ResizeShortestEdge(800, 1333)", () => {
@@ -19,9 +51,72 @@ describe("pre-processing", () => {
     expect(new Set(flat.filter((_, i) => i % 4 !== 3))).toEqual(new Set([123]));
   });
 
+  it.each(PIL_CASES)("matches Pillow exactly: noise %ix%i -> %ix%i (seed %i)", (w, h, nw, nh, seed, expected) => {
+    const ours = rgbOf(resizeBilinear(lcgRgba(w, h, seed), w, h, nw, nh));
+    expect(Buffer.from(ours).toString("base64")).toBe(expected);
+  });
+
   it("lays out channels first, in the requested order, with raw 0..255 values", () => {
     const rgba = Uint8ClampedArray.from([10, 20, 30, 255, 40, 50, 60, 255]);
     expect(Array.from(rgbaToChw(rgba, 2, 1, "BGR"))).toEqual([30, 60, 20, 50, 10, 40]);
     expect(Array.from(rgbaToChw(rgba, 2, 1, "RGB"))).toEqual([10, 40, 20, 50, 30, 60]);
+  });
+});
+
+/** ../shared/models, beside the repository: the sample page and what Detectron2's preprocessing made of it. */
+const SHARED = path.resolve(import.meta.dirname, "..", "..", "..", "shared", "models");
+const PNG = path.join(SHARED, "sample-page-1275x1650.png");
+const BIN = path.join(SHARED, "sample-page-input-3x1035x800-bgr-u8.bin");
+const shared = existsSync(PNG) && existsSync(BIN);
+if (!shared) console.warn(`SKIPPED: ${SHARED} has no sample page, so preprocessing parity with Detectron2 is not checked here`);
+
+/**
+ * sha256 of Pillow 9.4's BILINEAR resize of the sample PNG to 800x1035, as BGR CHW bytes: the exact
+ * transform of Detectron2's DefaultPredictor (ResizeShortestEdge 800/1333 via PIL, BGR, CHW).
+ */
+const PIL_SAMPLE_SHA256 = "a8cc821a10ec2ce3144ad80db5cc14fb501ec85567a4704ce9bb07781c54ddff";
+
+describe.skipIf(!shared)("pre-processing of the shared sample page", () => {
+  async function oursOfSample() {
+    const png = await loadImage(readFileSync(PNG));
+    const canvas = createCanvas(png.width, png.height);
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(png, 0, 0);
+    expect([png.width, png.height]).toEqual([1275, 1650]);
+    const size = shortestEdgeSize(png.width, png.height, 800, 1333);
+    expect(size).toEqual({ width: 800, height: 1035 });
+    const rgba = ctx.getImageData(0, 0, png.width, png.height).data;
+    return rgbaToChw(resizeBilinear(rgba, png.width, png.height, size.width, size.height), size.width, size.height, "BGR");
+  }
+
+  it("gives exactly Pillow's bytes for the sample PNG resized to 800x1035, BGR CHW", async () => {
+    const ours = await oursOfSample();
+    expect(ours.length).toBe(3 * 1035 * 800);
+    expect(createHash("sha256").update(Uint8Array.from(ours)).digest("hex")).toBe(PIL_SAMPLE_SHA256);
+  });
+
+  it("is within 2 gray levels of the shared Detectron2-preprocessed input, when that input is the sample page", async (ctx) => {
+    const ours = await oursOfSample();
+    const theirs = readFileSync(BIN);
+    expect(theirs.length).toBe(ours.length);
+    let total = 0;
+    let max = 0;
+    for (let k = 0; k < ours.length; k++) {
+      const d = Math.abs(ours[k]! - theirs[k]!);
+      total += d;
+      if (d > max) max = d;
+    }
+    const mean = total / ours.length;
+    // A rendered page has neighbouring pixels alike; the shared .bin (as of 2026-11-25) is uniform noise
+    // (byte histogram flat, neighbour correlation ~0), so it cannot be the sample page's preprocessing.
+    let same = 0;
+    for (let k = 1; k < theirs.length; k++) if (Math.abs(theirs[k]! - theirs[k - 1]!) <= 2) same++;
+    const smooth = same / (theirs.length - 1);
+    console.log(`sample page vs shared .bin: max abs diff ${max}, mean ${mean.toFixed(3)}, .bin neighbour similarity ${(smooth * 100).toFixed(1)}%`);
+    if (smooth < 0.5) {
+      console.warn(`SKIPPED: ${path.basename(BIN)} is not an image (only ${(smooth * 100).toFixed(1)}% of neighbouring bytes alike): it cannot be the sample page after Detectron2's preprocessing, so this parity check cannot run; the Pillow digest test above covers it`);
+      ctx.skip();
+    }
+    expect(max).toBeLessThanOrEqual(2);
   });
 });

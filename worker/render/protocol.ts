@@ -1,7 +1,9 @@
+/** Messages between the renderer (main thread) and its render thread. */
 import type { ResizePolicy } from "../model/policy";
 
 export type RenderRequest = {
   pdfPath: string;
+  /** 1-based. */
   pageNumber: number;
   resize: ResizePolicy;
   inputFormat: "BGR" | "RGB";
@@ -10,9 +12,10 @@ export type RenderRequest = {
 
 export type RenderedPage = {
   pageNumber: number;
-  /** Page size in points as displayed (rotation and crop box applied). */
+  /** Page size in points as displayed (crop box, rotation applied). */
   widthPt: number;
   heightPt: number;
+  /** The page's /Rotate, normalised to 0, 90, 180 or 270. */
   rotation: number;
   /** The rendered image, as stored for the viewer. */
   imageWidth: number;
@@ -22,7 +25,9 @@ export type RenderedPage = {
   modelInput: Float32Array;
   modelWidth: number;
   modelHeight: number;
+  /** Opening (if not cached), drawing and reading back the pixels. */
   renderMs: number;
+  /** Image encoding, with the model input built alongside. */
   encodeMs: number;
 };
 
@@ -30,9 +35,13 @@ export type ThreadRequest =
   | { id: number; type: "open"; pdfPath: string }
   | { id: number; type: "render"; request: RenderRequest; maxPixels: number };
 
+/** `code` is an AppError code, or "io_error" for a local file problem (not the user's fault: retried). */
 export type ThreadError = { code: string; message: string; userMessage: string };
 
 export type ThreadResponse =
   | { id: number; ok: true; pageCount: number }
   | { id: number; ok: true; page: RenderedPage }
   | { id: number; ok: false; error: ThreadError };
+
+/** Sent once by a thread when pdf.js is loaded and it takes requests. */
+export type ThreadReady = { ready: true };

@@ -1,139 +1,144 @@
 /**
- * Runs inside a worker thread: pdf.js (legacy build, for Node) drawing on @napi-rs/canvas. The main
- * thread can terminate this thread when a page hangs, which a promise alone could never stop.
+ * Runs inside a worker thread: pdf.js (legacy build, the one meant for Node) drawing on @napi-rs/canvas.
+ * The main thread terminates this thread when a page hangs, which no promise could ever stop.
  */
-import { createCanvas } from "@napi-rs/canvas";
-import path from "node:path";
+import { createCanvas, type Canvas } from "@napi-rs/canvas";
+import { readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { parentPort } from "node:worker_threads";
 import { getDocument, type PDFDocumentProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
-import { resizeBilinear, rgbaToChw, shortestEdgeSize } from "../model/preprocess";
-import type { RenderedPage, RenderRequest, ThreadError, ThreadRequest, ThreadResponse } from "./protocol";
+import type { DocumentInitParameters } from "pdfjs-dist/types/src/display/api";
+import { resizeBilinear, rgbaToChw } from "../model/preprocess";
+import { classify, noPages, PageRangeError } from "./classify";
+import type { RenderedPage, RenderRequest, ThreadReady, ThreadRequest, ThreadResponse } from "./protocol";
+import { renderSize } from "./size";
 
 const require = createRequire(import.meta.url);
 const pdfjsRoot = path.dirname(require.resolve("pdfjs-dist/package.json"));
+// pdf.js reads these with fs in Node; its factories insist on a trailing separator.
 const assetDir = (name: string) => path.join(pdfjsRoot, name) + path.sep;
 
-let current: { path: string; doc: PDFDocumentProxy } | null = null;
+const documentOptions: DocumentInitParameters & { isEvalSupported?: boolean } = {
+  // CVE-2024-4367. pdf.js 5+ no longer compiles fonts or functions to JS and ignores this option; kept so
+  // that a downgrade to an affected version stays safe.
+  isEvalSupported: false,
+  standardFontDataUrl: assetDir("standard_fonts"),
+  cMapUrl: assetDir("cmaps"),
+  cMapPacked: true,
+  wasmUrl: assetDir("wasm"),
+  iccUrl: assetDir("iccs"),
+  // No DOM: glyphs are drawn as paths from the font programs (or the bundled standard fonts), never
+  // looked up among whatever fonts the host has installed.
+  disableFontFace: true,
+  useSystemFonts: false,
+  // Scripts, forms and XFA are of no use for rendering a page image.
+  enableXfa: false,
+  verbosity: 0,
+};
 
+// In Node pdf.js runs its "worker" in this same thread and imports it on the first getDocument; loading it
+// now, before this thread says it is ready, keeps that out of the first page's time limit.
+const workerModule = "pdfjs-dist/legacy/build/pdf.worker.mjs";
+(globalThis as { pdfjsWorker?: unknown }).pdfjsWorker = { WorkerMessageHandler: (await import(workerModule)).WorkerMessageHandler };
+
+let current: { key: string; doc: PDFDocumentProxy } | null = null;
+
+/** The document at `pdfPath`, parsed once and kept while pages of it are rendered. */
 async function open(pdfPath: string): Promise<PDFDocumentProxy> {
-  if (current?.path === pdfPath) return current.doc;
+  const info = await stat(pdfPath);
+  // The same path may be written again with another file (a re-download): size and mtime tell them apart.
+  const key = `${pdfPath}\0${info.size}\0${info.mtimeMs}`;
+  if (current?.key === key) return current.doc;
   if (current) {
-    await current.doc.loadingTask.destroy();
+    const old = current.doc;
     current = null;
+    await old.loadingTask.destroy();
   }
-  const data = new Uint8Array(await readFile(pdfPath));
-  const doc = await getDocument({
-    data,
-    isEvalSupported: false, // CVE-2024-4367: never compile font programs into JS functions
-    standardFontDataUrl: assetDir("standard_fonts"),
-    cMapUrl: assetDir("cmaps"),
-    cMapPacked: true,
-    wasmUrl: assetDir("wasm"),
-    iccUrl: assetDir("iccs"),
-    useSystemFonts: false,
-    disableFontFace: true,
-    verbosity: 0,
-  }).promise;
-  current = { path: pdfPath, doc };
+  // pdf.js refuses a Buffer; a plain view of the same memory (whole buffer) is taken without a copy.
+  const file = await readFile(pdfPath);
+  const data = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
+  const doc = await getDocument({ ...documentOptions, data }).promise;
+  current = { key, doc };
   return doc;
 }
 
-function classify(error: unknown): ThreadError {
-  const name = (error as { name?: string })?.name ?? "";
-  const message = error instanceof Error ? error.message : String(error);
-  if (name === "PasswordException") {
-    return { code: "pdf_encrypted", message, userMessage: "The PDF is password-protected. Upload a copy without a password." };
-  }
-  if (name === "InvalidPDFException" || name === "MissingPDFException" || name === "FormatError" || /Invalid PDF|PDF header/i.test(message)) {
-    return { code: "pdf_invalid", message, userMessage: `The file is not a valid PDF (${message.slice(0, 120)}).` };
-  }
-  if (name === "UnknownErrorException" || name === "ResponseException") {
-    return { code: "pdf_invalid", message, userMessage: `The PDF could not be read (${message.slice(0, 120)}).` };
-  }
-  return { code: "render_failed", message, userMessage: `The page could not be rendered (${message.slice(0, 120)}).` };
-}
+/** What the current request is doing, for the error it may end with. */
+let stage: "open" | "page" = "open";
 
 async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPage> {
   const started = performance.now();
   const doc = await open(req.pdfPath);
-  if (req.pageNumber < 1 || req.pageNumber > doc.numPages) {
-    throw Object.assign(new Error(`page ${req.pageNumber} of ${doc.numPages}`), { name: "RangeError" });
+  stage = "page";
+  if (req.pageNumber < 1 || req.pageNumber > doc.numPages || !Number.isInteger(req.pageNumber)) {
+    throw new PageRangeError(req.pageNumber, doc.numPages);
   }
   const page = await doc.getPage(req.pageNumber);
+  let canvas: Canvas | null = null;
   try {
     const unit = page.getViewport({ scale: 1 });
-    const target =
-      req.resize.type === "shortest-edge"
-        ? shortestEdgeSize(unit.width, unit.height, req.resize.shortestEdge, req.resize.maxSize)
-        : shortestEdgeSize(unit.width, unit.height, Math.min(req.resize.width, req.resize.height), Math.max(req.resize.width, req.resize.height));
-    let scale = target.width / unit.width;
-    if (target.width * target.height > maxPixels) scale *= Math.sqrt(maxPixels / (target.width * target.height));
-    const viewport = page.getViewport({ scale });
-    const width = Math.max(1, Math.round(viewport.width));
-    const height = Math.max(1, Math.round(viewport.height));
-
-    const canvas = createCanvas(width, height);
+    const size = renderSize(unit.width, unit.height, req.resize, maxPixels);
+    const viewport = page.getViewport({ scale: size.scale });
+    canvas = createCanvas(size.width, size.height);
     const ctx = canvas.getContext("2d");
     ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, width, height);
-    await page.render({
-      canvas: canvas as unknown as HTMLCanvasElement,
-      canvasContext: ctx as unknown as CanvasRenderingContext2D,
-      viewport,
-      background: "#ffffff",
-    }).promise;
-    const rgba = ctx.getImageData(0, 0, width, height).data;
+    ctx.fillRect(0, 0, size.width, size.height);
+    await page.render({ canvas: canvas as unknown as HTMLCanvasElement, viewport, background: "#ffffff" }).promise;
+    const rgba = ctx.getImageData(0, 0, size.width, size.height).data;
     const renderMs = performance.now() - started;
 
+    // The encoder runs on libuv's pool while this thread builds the model input.
     const encodeStarted = performance.now();
-    const image = req.imageFormat === "webp" ? await canvas.encode("webp", 85) : await canvas.encode("png");
-    let modelWidth = width;
-    let modelHeight = height;
-    let pixels: Uint8Array | Uint8ClampedArray = rgba;
-    if (req.resize.type === "fixed" && (width !== req.resize.width || height !== req.resize.height)) {
-      modelWidth = req.resize.width;
-      modelHeight = req.resize.height;
-      pixels = resizeBilinear(rgba, width, height, modelWidth, modelHeight);
-    }
-    const modelInput = rgbaToChw(pixels, modelWidth, modelHeight, req.inputFormat);
+    const encoding = req.imageFormat === "webp" ? canvas.encode("webp", 85) : canvas.encode("png");
+    const pixels =
+      size.modelWidth === size.width && size.modelHeight === size.height
+        ? rgba
+        : resizeBilinear(rgba, size.width, size.height, size.modelWidth, size.modelHeight);
+    const modelInput = rgbaToChw(pixels, size.modelWidth, size.modelHeight, req.inputFormat);
+    const encoded = await encoding;
     return {
       pageNumber: req.pageNumber,
       widthPt: unit.width,
       heightPt: unit.height,
-      rotation: unit.rotation,
-      imageWidth: width,
-      imageHeight: height,
-      // A plain copy: the encoder's buffer lives outside the JS heap and cannot be transferred.
-      image: new Uint8Array(image),
+      rotation: ((page.rotate % 360) + 360) % 360,
+      imageWidth: size.width,
+      imageHeight: size.height,
+      // The encoder's buffer lives outside the JS heap and cannot be transferred: one copy, then moved.
+      image: new Uint8Array(encoded),
       modelInput,
-      modelWidth,
-      modelHeight,
+      modelWidth: size.modelWidth,
+      modelHeight: size.modelHeight,
       renderMs,
       encodeMs: performance.now() - encodeStarted,
     };
   } finally {
+    // The canvas's pixels live outside the JS heap, where the GC does not see them: free them now.
+    if (canvas) canvas.width = canvas.height = 0;
     page.cleanup();
   }
 }
 
-const port = parentPort!;
-port.postMessage({ ready: true });
-port.on("message", async (msg: ThreadRequest) => {
-  let reply: ThreadResponse;
-  const transfer: ArrayBuffer[] = [];
+async function handle(msg: ThreadRequest): Promise<{ reply: ThreadResponse; transfer: ArrayBuffer[] }> {
+  stage = "open";
   try {
     if (msg.type === "open") {
-      reply = { id: msg.id, ok: true, pageCount: (await open(msg.pdfPath)).numPages };
-    } else {
-      const page = await render(msg.request, msg.maxPixels);
-      transfer.push(page.modelInput.buffer as ArrayBuffer, page.image.buffer as ArrayBuffer);
-      reply = { id: msg.id, ok: true, page };
+      const { numPages } = await open(msg.pdfPath);
+      if (numPages === 0) return { reply: { id: msg.id, ok: false, error: noPages() }, transfer: [] };
+      return { reply: { id: msg.id, ok: true, pageCount: numPages }, transfer: [] };
     }
+    const page = await render(msg.request, msg.maxPixels);
+    return { reply: { id: msg.id, ok: true, page }, transfer: [page.modelInput.buffer as ArrayBuffer, page.image.buffer as ArrayBuffer] };
   } catch (error) {
-    if (current && msg.type === "open") current = null;
-    reply = { id: msg.id, ok: false, error: classify(error) };
+    const pageNumber = msg.type === "render" ? msg.request.pageNumber : undefined;
+    return { reply: { id: msg.id, ok: false, error: classify(error, stage, pageNumber) }, transfer: [] };
   }
-  port.postMessage(reply, transfer);
+}
+
+const port = parentPort;
+if (!port) throw new Error("render-thread.ts runs inside a worker thread (see renderer.ts)");
+// One request at a time, in order (the renderer sends one at a time anyway).
+let queue: Promise<void> = Promise.resolve();
+port.on("message", (msg: ThreadRequest) => {
+  queue = queue.then(() => handle(msg)).then(({ reply, transfer }) => port.postMessage(reply, transfer));
 });
+port.postMessage({ ready: true } satisfies ThreadReady);

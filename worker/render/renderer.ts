@@ -1,38 +1,96 @@
+/**
+ * The main thread's side of page rendering. pdf.js runs in a worker thread (render-thread.ts), so that a
+ * page that never finishes can be stopped by terminating the thread, and a crash takes down only the
+ * thread, not the worker process.
+ */
+import { createRequire, registerHooks } from "node:module";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { AppError } from "../../lib/errors";
-import type { RenderedPage, RenderRequest, ThreadRequest, ThreadResponse } from "./protocol";
+import type { RenderedPage, RenderRequest, ThreadReady, ThreadRequest, ThreadResponse } from "./protocol";
 
 export type { RenderedPage, RenderRequest } from "./protocol";
 
-type Pending = { worker: Worker; resolve: (value: ThreadResponse) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
+export type RendererOptions = {
+  /** Time limit of one call, counted from when the thread starts on it (not while it boots or waits). */
+  timeoutMs: number;
+  /** Largest canvas, in pixels; bigger pages are rendered at a lower scale. */
+  maxPixels: number;
+  /** Time limit for opening a document; at least `timeoutMs`. Default: the larger of `timeoutMs` and 60 s. */
+  openTimeoutMs?: number;
+  /** V8 heap limit of the render thread in MiB: a PDF that blows it kills the thread, not the process. */
+  threadHeapMb?: number;
+  /** How the thread loads its TypeScript; default "native" where Node supports it (see threadEntry). */
+  loader?: "native" | "tsx";
+};
+
+type Thread = { worker: Worker; ready: Promise<void> };
+type Request = ThreadRequest extends infer R ? (R extends ThreadRequest ? Omit<R, "id"> : never) : never;
+type Pending = { worker: Worker; what: string; resolve: (value: ThreadResponse) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
+
+const require = createRequire(import.meta.url);
+const TSX_FLAGS = new Set(["--require", "-r", "--import", "--loader", "--experimental-loader"]);
+const isTsx = (arg: string) => /(^|[\\/])tsx([\\/]|$)/.test(arg);
+
+/** Whether this Node runs erasable TypeScript by itself (22.18+, 23.6+ by default) and has in-thread module hooks. */
+export const nativeTypeScript = typeof (process.features as { typescript?: unknown }).typescript === "string" && typeof registerHooks === "function";
 
 /**
- * Renders pages in a worker thread, one call at a time per thread. A call that exceeds `timeoutMs`
- * terminates the thread (pdf.js promises can hang forever) and fails with `render_timeout`; the next
- * call starts a fresh thread.
+ * How the thread is started. "native": thread-boot.ts on Node's type stripping, the parent's tsx flags
+ * removed (loading pdf.js through tsx's loader costs seconds per thread). "tsx": render-thread.ts through
+ * tsx's loader: under `tsx file.ts` or `node --import tsx` the parent's flags already carry it; elsewhere
+ * (a test runner with its own transform) it is added by absolute URL, so it resolves from any directory.
  */
-export function createRenderer(opts: { timeoutMs: number; maxPixels: number }) {
-  let thread: { worker: Worker; ready: Promise<void> } | null = null;
+function threadEntry(loader: "native" | "tsx"): { url: URL; execArgv: string[] } {
+  const inherited = process.execArgv;
+  if (loader === "native") {
+    const execArgv: string[] = [];
+    for (let i = 0; i < inherited.length; i++) {
+      const arg = inherited[i]!;
+      if (TSX_FLAGS.has(arg) && isTsx(inherited[i + 1] ?? "")) i++;
+      else if (!(arg.startsWith("--") && arg.includes("=") && isTsx(arg))) execArgv.push(arg);
+    }
+    return { url: new URL("./thread-boot.ts", import.meta.url), execArgv };
+  }
+  const execArgv = inherited.some(isTsx) ? inherited : [...inherited, "--import", pathToFileURL(require.resolve("tsx")).href];
+  return { url: new URL("./render-thread.ts", import.meta.url), execArgv };
+}
+
+/** A thread that has not loaded pdf.js by then is stuck (a cold start takes about a second). */
+const BOOT_LIMIT_MS = 120_000;
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+/**
+ * Renders pages in a worker thread, one call at a time. A call that exceeds its time limit terminates the
+ * thread and fails with `render_timeout`; a thread that dies fails its call with `render_failed`. Either
+ * way the next call starts a fresh thread. Errors the user should see are `AppError`s (`pdf_invalid`,
+ * `pdf_encrypted`, `pdf_no_pages`, `render_timeout`, `render_failed`); anything else is a plain Error.
+ */
+export function createRenderer(opts: RendererOptions) {
+  let thread: Thread | null = null;
   let nextId = 1;
   const pending = new Map<number, Pending>();
   let queue: Promise<unknown> = Promise.resolve();
-  // Opening parses the whole cross-reference table; a large document may legitimately take longer than a page.
-  const openTimeoutMs = Math.max(opts.timeoutMs, 60_000);
+  // Opening parses the cross-reference table; a large document may legitimately take longer than a page.
+  const openTimeoutMs = Math.max(opts.openTimeoutMs ?? 60_000, opts.timeoutMs);
 
-  function spawn() {
-    const hasTsx = process.execArgv.some((a) => a.includes("tsx"));
-    const worker = new Worker(new URL("./render-thread.ts", import.meta.url), {
-      // The thread runs TypeScript like its parent: through tsx's loader.
-      execArgv: hasTsx ? process.execArgv : [...process.execArgv, "--import", "tsx"],
+  function spawn(): Thread {
+    const { url, execArgv } = threadEntry(opts.loader ?? (nativeTypeScript ? "native" : "tsx"));
+    const worker = new Worker(url, {
+      execArgv,
+      ...(opts.threadHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.threadHeapMb } } : {}),
     });
-    // Time limits start once the thread has loaded pdf.js, not while it boots.
+    // Time limits start once the thread has loaded pdf.js, not while it boots; a boot that never ends is stopped.
+    const bootTimer = setTimeout(() => void worker.terminate(), BOOT_LIMIT_MS);
+    bootTimer.unref();
     const ready = new Promise<void>((resolve, reject) => {
       worker.once("message", () => resolve());
       worker.once("error", reject);
-      worker.once("exit", (code) => reject(new Error(`render thread exited during start (${code})`)));
-    });
+      worker.once("exit", (code) => reject(new Error(`render thread exited during start (exit code ${code})`)));
+    }).finally(() => clearTimeout(bootTimer));
     ready.catch(() => {});
-    worker.on("message", (msg: ThreadResponse | { ready: true }) => {
+    worker.on("message", (msg: ThreadResponse | ThreadReady) => {
       if ("ready" in msg) return;
       const p = pending.get(msg.id);
       if (!p) return;
@@ -40,72 +98,96 @@ export function createRenderer(opts: { timeoutMs: number; maxPixels: number }) {
       clearTimeout(p.timer);
       p.resolve(msg);
     });
-    const fail = (error: Error) => {
+    let lastError: Error | null = null;
+    worker.on("error", (error) => {
+      lastError = error;
+    });
+    worker.on("exit", (code) => {
       if (thread?.worker === worker) thread = null;
       for (const [id, p] of pending) {
         if (p.worker !== worker) continue;
         pending.delete(id);
         clearTimeout(p.timer);
-        p.reject(new AppError("render_failed", `render thread died: ${error.message}`, "The page renderer crashed on this page."));
+        const outOfMemory = (lastError as { code?: string } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
+        p.reject(
+          new AppError(
+            "render_failed",
+            `render thread died on ${p.what} (exit code ${code}${lastError ? `: ${lastError.message}` : ""})`,
+            outOfMemory
+              ? `${capitalize(p.what)} needed more memory than the renderer may use, so it was skipped.`
+              : `The renderer crashed on ${p.what}, so it was skipped.`,
+            { cause: lastError ?? undefined },
+          ),
+        );
       }
-    };
-    worker.on("error", fail);
-    worker.on("exit", (code) => fail(new Error(`exit ${code}`)));
+    });
     worker.unref();
     return { worker, ready };
   }
 
-  function call(message: Omit<ThreadRequest, "id">, what: string, timeoutMs: number): Promise<ThreadResponse> {
+  function call(message: Request, what: string, timeoutMs: number): Promise<ThreadResponse> {
     const run = async () => {
       thread ??= spawn();
       const { worker, ready } = thread;
-      await ready;
-      return new Promise<ThreadResponse>((resolve, reject) => {
-        const id = nextId++;
-        const timer = setTimeout(() => {
-          pending.delete(id);
-          if (thread?.worker === worker) thread = null;
-          void worker.terminate();
-          reject(
-            new AppError(
-              "render_timeout",
-              `${what} exceeded ${timeoutMs} ms`,
-              `${what[0]!.toUpperCase()}${what.slice(1)} took longer than ${Math.round(timeoutMs / 100) / 10} s to ${message.type === "open" ? "open" : "render"}, so it was skipped.`,
-            ),
-          );
-        }, timeoutMs);
-        pending.set(id, { worker, resolve, reject, timer });
-        worker.postMessage({ ...message, id } as ThreadRequest);
-      });
+      // An idle thread does not keep the process alive; one that is working for a caller does.
+      worker.ref();
+      try {
+        await ready;
+        return await send(worker, message, what, timeoutMs);
+      } finally {
+        worker.unref();
+      }
     };
     const result = queue.then(run, run);
     queue = result.catch(() => {});
     return result;
   }
 
-  const unwrap = (reply: ThreadResponse) => {
-    if (!reply.ok) throw new AppError(reply.error.code, reply.error.message, reply.error.userMessage);
-    return reply;
-  };
+  function send(worker: Worker, message: Request, what: string, timeoutMs: number): Promise<ThreadResponse> {
+    return new Promise<ThreadResponse>((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        if (thread?.worker === worker) thread = null;
+        void worker.terminate();
+        const verb = message.type === "open" ? "open" : "render";
+        reject(new AppError("render_timeout", `${what}: no result after ${timeoutMs} ms, thread terminated`, `${capitalize(what)} took longer than ${seconds(timeoutMs)} to ${verb}, so it was skipped.`));
+      }, timeoutMs);
+      pending.set(id, { worker, what, resolve, reject, timer });
+      worker.postMessage({ ...message, id } as ThreadRequest);
+    });
+  }
+
+  function unwrap(reply: ThreadResponse) {
+    if (reply.ok) return reply;
+    const { code, message, userMessage } = reply.error;
+    // A local file problem is ours, not the user's: a plain error, so the job is retried.
+    if (code === "io_error") throw new Error(`render thread could not read the PDF: ${message}`);
+    throw new AppError(code, message, userMessage);
+  }
 
   return {
-    /** Opens (and keeps) a document; resolves to its page count. */
+    /** Opens a document (kept for the pages that follow) and counts its pages; `pdf_no_pages` when it has none. */
     async open(pdfPath: string): Promise<{ pageCount: number }> {
       const reply = unwrap(await call({ type: "open", pdfPath }, "the document", openTimeoutMs));
-      if (!("pageCount" in reply)) throw new Error("unexpected reply");
+      if (!("pageCount" in reply)) throw new Error("render thread: unexpected reply to open");
       return { pageCount: reply.pageCount };
     },
+    /** Renders one page: the image for the viewer and the model's input tensor. */
     async render(request: RenderRequest): Promise<RenderedPage> {
       const reply = unwrap(await call({ type: "render", request, maxPixels: opts.maxPixels }, `page ${request.pageNumber}`, opts.timeoutMs));
-      if (!("page" in reply)) throw new Error("unexpected reply");
+      if (!("page" in reply)) throw new Error("render thread: unexpected reply to render");
       return reply.page;
     },
-    async close() {
+    /** Stops the thread; calls still waiting fail. The renderer can be used again afterwards (a new thread). */
+    async close(): Promise<void> {
       const current = thread;
       thread = null;
       if (current) await current.worker.terminate();
     },
   };
 }
+
+const capitalize = (s: string) => `${s[0]?.toUpperCase() ?? ""}${s.slice(1)}`;
 
 export type Renderer = ReturnType<typeof createRenderer>;
