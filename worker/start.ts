@@ -22,6 +22,9 @@ import { uploadsExpire } from "./tasks/uploads__expire";
  */
 export const POLL_INTERVAL_MS = 2000;
 
+/** @defaultValue 96 */
+export const RENDER_THREAD_HEAP_MB = 96;
+
 export type StartedWorker = { runner: Runner; deps: WorkerDeps; stop(): Promise<void> };
 
 /** Loads the model once, then runs the queue until `stop()`; the worker process and tests both use this. */
@@ -35,7 +38,9 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
 
   const { db, sql } = createDb(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY + 2 });
   const storage = createStorage(env);
-  const renderer = createRenderer({ timeoutMs: env.RENDER_TIMEOUT_MS, maxPixels: env.MAX_PAGE_PIXELS });
+  // A small V8 heap for the render thread keeps garbage collection frequent (its buffers are mostly
+  // outside the heap) and makes a runaway PDF kill only the thread.
+  const renderer = createRenderer({ timeoutMs: env.RENDER_TIMEOUT_MS, maxPixels: env.MAX_PAGE_PIXELS, threadHeapMb: RENDER_THREAD_HEAP_MB });
   const deps: WorkerDeps = { db, storage, renderer, model, pdfCache: createPdfCache(storage), env, logger };
 
   const events: WorkerEvents = new EventEmitter();

@@ -66,6 +66,18 @@ async function open(pdfPath: string): Promise<PDFDocumentProxy> {
 /** What the current request is doing, for the error it may end with. */
 let stage: "open" | "page" = "open";
 
+// One canvas for every page: a new Skia surface per page is native memory the thread's GC does not see
+// as pressure, so RSS would climb page after page.
+let reusable: Canvas | null = null;
+function surface(width: number, height: number): Canvas {
+  if (!reusable) reusable = createCanvas(width, height);
+  else if (reusable.width !== width || reusable.height !== height) {
+    reusable.width = width;
+    reusable.height = height;
+  }
+  return reusable;
+}
+
 async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPage> {
   const started = performance.now();
   const doc = await open(req.pdfPath);
@@ -79,7 +91,7 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
     const unit = page.getViewport({ scale: 1 });
     const size = renderSize(unit.width, unit.height, req.resize, maxPixels);
     const viewport = page.getViewport({ scale: size.scale });
-    canvas = createCanvas(size.width, size.height);
+    canvas = surface(size.width, size.height);
     const ctx = canvas.getContext("2d");
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, size.width, size.height);
@@ -112,8 +124,6 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
       encodeMs: performance.now() - encodeStarted,
     };
   } finally {
-    // The canvas's pixels live outside the JS heap, where the GC does not see them: free them now.
-    if (canvas) canvas.width = canvas.height = 0;
     page.cleanup();
   }
 }

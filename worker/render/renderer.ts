@@ -79,7 +79,7 @@ export function createRenderer(opts: RendererOptions) {
     const { url, execArgv } = threadEntry(opts.loader ?? (nativeTypeScript ? "native" : "tsx"));
     const worker = new Worker(url, {
       execArgv,
-      ...(opts.threadHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.threadHeapMb } } : {}),
+      ...(opts.threadHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.threadHeapMb, maxYoungGenerationSizeMb: 16 } } : {}),
     });
     // Time limits start once the thread has loaded pdf.js, not while it boots; a boot that never ends is stopped.
     const bootTimer = setTimeout(() => void worker.terminate(), BOOT_LIMIT_MS);
