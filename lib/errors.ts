@@ -3,14 +3,14 @@
  * `userMessage` is the only text that ever reaches a response or the UI.
  */
 export class AppError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly userMessage: string = message,
-    options?: { cause?: unknown },
-  ) {
+  readonly code: string;
+  readonly userMessage: string;
+
+  constructor(code: string, message: string, userMessage: string = message, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "AppError";
+    this.code = code;
+    this.userMessage = userMessage;
   }
 }
 

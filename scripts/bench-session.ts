@@ -1,59 +1,252 @@
 /**
- * `npx tsx scripts/bench-session.ts [model.onnx]`: onnxruntime session options against memory and speed.
- * Each variant runs in a fresh process (peak RSS is per process): load, 1 warm-up and N timed runs on
- * the shared sample page, one white page; prints load ms, median ms/run, RSS after load, peak (VmHWM).
+ * `npx tsx scripts/bench-session.ts [--rounds 2] [--runs 10] [--only name,name] [--model file.onnx] [--pages N]`:
+ * onnxruntime session options against memory and speed, on the Detectron2 R50-FPN export from
+ * ../shared/models at 800x1035.
+ *
+ * Each variant runs in a fresh child process (VmHWM is per process): load, 1 warm-up and N timed runs on
+ * the shared sample page, then 2 all-white pages. Variants are interleaved round-robin over the rounds so
+ * that load on this machine from other work spreads over all of them; the table shows medians over rounds
+ * for times and the highest peak seen.
+ *
+ * `--pages N` instead runs N pages of mixed sizes (Letter, A4, landscape, long) per variant and prints RSS
+ * after every page: memory must stay flat over a long document.
  */
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { sessionOptions, type SessionTuning } from "../worker/model/session";
 
 const SHARED = path.resolve(import.meta.dirname, "..", "..", "shared", "models");
-const MODEL = process.argv[2] && !process.argv[2].startsWith("{") ? process.argv[2] : path.join(SHARED, "detectron2-faster-rcnn-r50-fpn-publaynet5-untrained.onnx");
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SAMPLE = path.join(SHARED, "sample-page-input-3x1035x800-bgr-u8.bin");
+const [W, H] = [800, 1035];
 
-export const variants: Record<string, SessionTuning> = {
-  "ort defaults (arena, pattern, all opts)": { enableCpuMemArena: true, enableMemPattern: true, graphOptimizationLevel: "all" },
-  "pattern off": { enableMemPattern: false, graphOptimizationLevel: "all" },
-  "pattern off + basic (Pagewise default)": {},
-  "pattern off + basic + 1 thread": { intraOpNumThreads: 1 },
-  "arena off + pattern off + basic": { enableCpuMemArena: false },
-  "pattern off + extended": { graphOptimizationLevel: "extended" },
-  "pattern off + basic + no prepacking": { extra: { session: { disable_prepacking: "1" } } },
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+
+type Variant = {
+  /** Spelled out in full, so the Pagewise defaults in session.ts do not leak into the comparison. */
+  tuning: Required<SessionTuning>;
+  load?: "path" | "buffer";
+  /** Process environment for the child, e.g. glibc malloc tunables. */
+  env?: Record<string, string>;
+};
+
+const ORT_DEFAULTS: Required<SessionTuning> = {
+  intraOpNumThreads: 0,
+  enableCpuMemArena: true,
+  enableMemPattern: true,
+  graphOptimizationLevel: "all",
+  executionMode: "sequential",
+  extra: {},
+};
+const v = (tuning: Partial<SessionTuning>, more: Omit<Variant, "tuning"> = {}): Variant => ({ tuning: { ...ORT_DEFAULTS, ...tuning }, ...more });
+const OFF_BASIC = { enableMemPattern: false, graphOptimizationLevel: "basic" } as const;
+// Keep freed memory in the heap instead of returning big blocks to the kernel (glibc caps its dynamic
+// mmap threshold at 32 MiB, and R50-FPN activations at 800x1035 are up to ~55 MB each).
+// The opposite: every block over 1 MiB is its own mmap, unmapped when freed, so RSS follows live tensors
+// (a fixed threshold also stops glibc raising it); `hugetlb=1` backs those maps with transparent huge pages
+// (THP is in madvise mode here), which makes the page faults far cheaper.
+const GLIBC_RETURN = { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=1048576" };
+const GLIBC_RETURN_THP = { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=1048576:glibc.malloc.hugetlb=1" };
+const GLIBC_KEEP = { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=268435456:glibc.malloc.arena_max=2" };
+
+export const variants: Record<string, Variant> = {
+  "ORT defaults (arena, pattern, all)": v({}),
+  "arena off": v({ enableCpuMemArena: false }),
+  "pattern off": v({ enableMemPattern: false }),
+  "pattern off + basic": v(OFF_BASIC),
+  "pattern off + extended": v({ enableMemPattern: false, graphOptimizationLevel: "extended" }),
+  "pattern off + layout": v({ enableMemPattern: false, graphOptimizationLevel: "layout" }),
+  "pattern off + disabled": v({ enableMemPattern: false, graphOptimizationLevel: "disabled" }),
+  "pattern off + basic + 1 thread": v({ ...OFF_BASIC, intraOpNumThreads: 1 }),
+  "pattern off + basic + disable_prepacking": v({ ...OFF_BASIC, extra: { session: { disable_prepacking: "1" } } }),
+  "pattern off + basic + use_env_allocators": v({ ...OFF_BASIC, extra: { session: { use_env_allocators: "1" } } }),
+  "pattern off + basic + initializers outside arena": v({ ...OFF_BASIC, extra: { session: { use_device_allocator_for_initializers: "1" } } }),
+  "pattern off + basic + parallel": v({ ...OFF_BASIC, executionMode: "parallel" }),
+  "pattern off + basic + no spinning": v({ ...OFF_BASIC, extra: { session: { "intra_op.allow_spinning": "0" } } }),
+  "pattern off + basic, from a buffer": v(OFF_BASIC, { load: "buffer" }),
+  "arena off + pattern off + basic": v({ ...OFF_BASIC, enableCpuMemArena: false }),
+  "arena off + pattern off + basic + glibc keep": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: GLIBC_KEEP }),
+  "arena off + pattern off + basic + MALLOC_ARENA_MAX=1": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: { MALLOC_ARENA_MAX: "1" } }),
+  "basic (pattern on)": v({ graphOptimizationLevel: "basic" }),
+  "arena off + basic (pattern on)": v({ graphOptimizationLevel: "basic", enableCpuMemArena: false }),
+  "arena off + basic (pattern on) + glibc keep": v({ graphOptimizationLevel: "basic", enableCpuMemArena: false }, { env: GLIBC_KEEP }),
+  "arena off + pattern off + basic + glibc return": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: GLIBC_RETURN }),
+  "arena off + pattern off + basic + glibc return + THP": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: GLIBC_RETURN_THP }),
+  "arena off + pattern off + basic + glibc return + THP + 1 thread": v({ ...OFF_BASIC, enableCpuMemArena: false, intraOpNumThreads: 1 }, { env: GLIBC_RETURN_THP }),
+  "arena off + pattern off + extended + glibc return + THP": v({ enableMemPattern: false, enableCpuMemArena: false, graphOptimizationLevel: "extended" }, { env: GLIBC_RETURN_THP }),
+  "arena off + basic (pattern on) + glibc return + THP": v({ graphOptimizationLevel: "basic", enableCpuMemArena: false }, { env: GLIBC_RETURN_THP }),
+  "pattern off + basic + THP": v(OFF_BASIC, { env: { GLIBC_TUNABLES: "glibc.malloc.hugetlb=1" } }),
+  "arena off + pattern off + extended + glibc keep": v(
+    { enableMemPattern: false, enableCpuMemArena: false, graphOptimizationLevel: "extended" },
+    { env: GLIBC_KEEP },
+  ),
+};
+
+type Result = {
+  baseMiB: number;
+  loadMs: number;
+  rssLoadedMiB: number;
+  peakLoadMiB: number;
+  firstRunMs: number;
+  msPerRun: number;
+  rssWarmMiB: number;
+  rssAfterMiB: number;
+  peakMiB: number;
+  whiteDetections: number[];
+  whiteError?: string;
 };
 
 const status = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync("/proc/self/status", "utf8"))?.[1]) / 1024;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
-async function child(tuning: SessionTuning) {
+async function child(model: string, variant: Variant, runs: number): Promise<Result> {
+  const baseMiB = status("VmRSS");
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(MODEL, sessionOptions(tuning));
+  const options = sessionOptions(variant.tuning);
+  const session =
+    variant.load === "buffer"
+      ? await ort.InferenceSession.create(readFileSync(model), options)
+      : await ort.InferenceSession.create(model, options);
   const loadMs = performance.now() - t0;
-  const rssLoaded = status("VmRSS");
-  const input = Float32Array.from(readFileSync(path.join(SHARED, "sample-page-input-3x1035x800-bgr-u8.bin")));
-  const feed = () => ({ [session.inputNames[0]!]: new ort.Tensor("float32", input, [3, 1035, 800]) });
-  await session.run(feed());
+  const rssLoadedMiB = status("VmRSS");
+  const peakLoadMiB = status("VmHWM");
+  const name = session.inputNames[0]!;
+  const page = Float32Array.from(readFileSync(SAMPLE));
+  const run = async (data: Float32Array) => {
+    const out = await session.run({ [name]: new ort.Tensor("float32", data, [3, H, W]) });
+    const n = (out[session.outputNames[0]!] as ort.Tensor).dims[0] ?? -1;
+    for (const t of Object.values(out)) (t as ort.Tensor).dispose();
+    return n;
+  };
+  let t = performance.now();
+  await run(page);
+  const firstRunMs = performance.now() - t;
+  const rssWarmMiB = status("VmRSS");
   const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now();
-    await session.run(feed());
+  for (let i = 0; i < runs; i++) {
+    t = performance.now();
+    await run(page);
     times.push(performance.now() - t);
   }
-  await session.run({ [session.inputNames[0]!]: new ort.Tensor("float32", new Float32Array(3 * 1035 * 800).fill(255), [3, 1035, 800]) });
-  console.log(JSON.stringify({ loadMs, msPerRun: median(times), rssLoadedMiB: rssLoaded, rssAfterMiB: status("VmRSS"), peakMiB: status("VmHWM") }));
+  const white = new Float32Array(3 * H * W).fill(255);
+  const whiteDetections: number[] = [];
+  let whiteError: string | undefined;
+  try {
+    for (let i = 0; i < 2; i++) whiteDetections.push(await run(white));
+  } catch (error) {
+    whiteError = String(error).slice(0, 200);
+  }
+  return { baseMiB, loadMs, rssLoadedMiB, peakLoadMiB, firstRunMs, msPerRun: median(times), rssWarmMiB, rssAfterMiB: status("VmRSS"), peakMiB: status("VmHWM"), whiteDetections, whiteError };
 }
 
-if (process.argv[2]?.startsWith("{")) {
-  await child(JSON.parse(process.argv[2]) as SessionTuning);
-} else {
-  if (!existsSync(MODEL)) throw new Error(`no model at ${MODEL}`);
-  console.log(`model ${MODEL}, ${RUNS} timed runs per variant, 800x1035 input\n`);
-  console.log("| session options | load ms | ms/page (median) | RSS after load MiB | peak MiB | RSS after runs MiB |\n| --- | --- | --- | --- | --- | --- |");
-  for (const [name, tuning] of Object.entries(variants)) {
-    const out = execFileSync(process.execPath, ["--import", "tsx", import.meta.filename, JSON.stringify(tuning)], { encoding: "utf8" });
-    const r = JSON.parse(out.trim().split("\n").pop()!) as Record<string, number>;
-    const f = (v: number | undefined) => Math.round(v ?? 0);
-    console.log(`| ${name} | ${f(r.loadMs)} | ${f(r.msPerRun)} | ${f(r.rssLoadedMiB)} | ${f(r.peakMiB)} | ${f(r.rssAfterMiB)} |`);
+/** Page sizes of real documents at shortest edge 800 / max 1333: US Letter, A4, landscape Letter, a long page. */
+const MIXED_SIZES: [number, number][] = [
+  [800, 1035],
+  [800, 1131],
+  [1035, 800],
+  [750, 1333],
+];
+
+/** `--pages N`: N runs cycling through MIXED_SIZES (the sample tiled into each), RSS after every page. */
+async function flatness(model: string, variant: Variant, pages: number) {
+  const session = await ort.InferenceSession.create(model, sessionOptions(variant.tuning));
+  const sample = readFileSync(SAMPLE);
+  const inputs = MIXED_SIZES.map(([w, h]) => {
+    const data = new Float32Array(3 * w * h);
+    for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[(c * h + y) * w + x] = sample[(c * H + (y % H)) * W + (x % W)]!;
+    return { w, h, data };
+  });
+  const rss: number[] = [];
+  const times: number[] = [];
+  for (let i = 0; i < pages; i++) {
+    const { w, h, data } = inputs[i % inputs.length]!;
+    const t = performance.now();
+    const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor("float32", data, [3, h, w]) });
+    times.push(performance.now() - t);
+    for (const o of Object.values(out)) (o as ort.Tensor).dispose();
+    rss.push(Math.round(status("VmRSS")));
   }
+  return { rss, msPerRun: median(times), peakMiB: status("VmHWM") };
+}
+
+function spawnChild(model: string, name: string, variant: Variant, runs: number): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, ["--import", "tsx", import.meta.filename, "--child", name, "--model", model, "--runs", String(runs)], {
+      env: { ...process.env, ...variant.env },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    proc.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    proc.on("error", reject);
+    proc.on("close", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code !== 0 || !line.startsWith("{")) reject(new Error(`variant "${name}" exited ${code}: ${out.slice(-500)}`));
+      else resolve(JSON.parse(line) as Result);
+    });
+  });
+}
+
+const model = arg("model") ?? path.join(SHARED, "detectron2-faster-rcnn-r50-fpn-publaynet5-untrained.onnx");
+const runs = Number(arg("runs") ?? 10);
+const childName = arg("child");
+
+const pages = arg("pages");
+
+if (childName !== undefined) {
+  const variant = variants[childName];
+  if (!variant) throw new Error(`no variant "${childName}"`);
+  console.log(JSON.stringify(pages ? await flatness(model, variant, Number(pages)) : await child(model, variant, runs)));
+} else if (pages) {
+  for (const name of Object.keys(variants).filter((n) => arg("only")?.split(",").includes(n) ?? true)) {
+    const proc = spawn(process.execPath, ["--import", "tsx", import.meta.filename, "--child", name, "--model", model, "--pages", pages], {
+      env: { ...process.env, ...variants[name]!.env },
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    console.log(`${name}:`);
+    await new Promise((resolve) => proc.on("close", resolve));
+  }
+} else {
+  if (!existsSync(model)) throw new Error(`no model at ${model}`);
+  const rounds = Number(arg("rounds") ?? 2);
+  const only = arg("only")?.split(",");
+  const names = Object.keys(variants).filter((n) => !only || only.includes(n));
+  const results = new Map<string, Result[]>(names.map((n) => [n, []]));
+  console.error(`model ${model}; ${rounds} round(s) x ${names.length} variant(s), 1 warm-up + ${runs} timed runs + 2 white pages each, ${W}x${H}`);
+  for (let r = 0; r < rounds; r++) {
+    for (const name of names) {
+      try {
+        const res = await spawnChild(model, name, variants[name]!, runs);
+        results.get(name)!.push(res);
+        console.error(`[round ${r + 1}] ${name}: ${JSON.stringify(res)}`);
+      } catch (error) {
+        console.error(`[round ${r + 1}] ${name}: FAILED ${String(error)}`);
+      }
+    }
+  }
+  const f = (x: number) => String(Math.round(x));
+  const span = (xs: number[]) => (Math.round(Math.min(...xs)) === Math.round(Math.max(...xs)) ? f(xs[0]!) : `${f(Math.min(...xs))}-${f(Math.max(...xs))}`);
+  console.log(
+    "| variant | load ms | ms/page (median) | first run ms | RSS after load MiB | peak MiB (VmHWM) | RSS after runs MiB | white pages |\n" +
+      "| --- | --- | --- | --- | --- | --- | --- | --- |",
+  );
+  for (const [name, rs] of results) {
+    if (!rs.length) {
+      console.log(`| ${name} | failed | | | | | | |`);
+      continue;
+    }
+    const pick = (k: keyof Result) => rs.map((x) => x[k] as number);
+    const white = rs[0]!.whiteError ? `error: ${rs[0]!.whiteError.slice(0, 60)}` : rs[0]!.whiteDetections.join("/");
+    console.log(
+      `| ${name} | ${f(median(pick("loadMs")))} | ${f(median(pick("msPerRun")))} | ${f(median(pick("firstRunMs")))} | ${span(pick("rssLoadedMiB"))} | ${span(pick("peakMiB"))} | ${span(pick("rssAfterMiB"))} | ${white} |`,
+    );
+  }
+  console.log(`\nNode + tsx + onnxruntime-node before loading: ${span([...results.values()].flat().map((x) => x.baseMiB))} MiB RSS`);
 }

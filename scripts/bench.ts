@@ -104,7 +104,7 @@ async function main() {
   const rssSamples: number[] = [];
   try {
     await migrateDatabase(services.env.DATABASE_URL!);
-    const worker = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], {
+    const worker = spawn(process.execPath, ["--import", "./worker/resolve-ts.ts", "worker/index.ts"], {
       cwd: root,
       env: { ...process.env, MODEL_DIR: dir, LOG_LEVEL: "warn", NODE_ENV: "development" },
       stdio: ["ignore", "inherit", "inherit"],

@@ -32,7 +32,8 @@ describe("Dockerfile and heroku.yml", () => {
 
   it("declares web, worker and a release phase that migrates", () => {
     expect(heroku).toMatch(/^\s+web: node web\/server\.js$/m);
-    expect(heroku).toMatch(/^\s+worker: node --import tsx worker\/index\.ts$/m);
+    expect(heroku).toMatch(/^\s+worker: node --import \.\/worker\/resolve-ts\.ts worker\/index\.ts$/m);
+    expect(existsSync(path.join(root, "worker/resolve-ts.ts"))).toBe(true);
     expect(heroku).toMatch(/release:[\s\S]*npm run db:migrate/);
     expect(existsSync(path.join(root, "worker/index.ts"))).toBe(true);
     // The worker and the release phase run TypeScript through tsx at run time: it must be a production dependency.

@@ -78,7 +78,6 @@ async function main() {
   log("database migrated");
   if (path.resolve(root, env.MODEL_DIR) === path.join(root, "models", "baseline")) await ensureBaselineModel();
 
-  const tsx = ["--import", "tsx"];
   const next = path.join(root, "node_modules", "next", "dist", "bin", "next");
   if (production && !existsSync(path.join(root, ".next", "BUILD_ID"))) {
     log("no production build yet: running next build");
@@ -87,7 +86,8 @@ async function main() {
       build.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (${code})`))));
     });
   }
-  start("worker", [...tsx, "worker/index.ts"], childEnv);
+  // The worker runs on Node's own type stripping (see worker/resolve-ts.ts): far less memory than tsx.
+  start("worker", ["--import", "./worker/resolve-ts.ts", "worker/index.ts"], childEnv);
   start("web", [next, production ? "start" : "dev", "-p", String(env.PORT)], childEnv);
   log(`Pagewise is starting at http://localhost:${env.PORT} (admin: /admin)`);
 }

@@ -7,7 +7,7 @@ import { buildDocument } from "../scripts/fixtures/test-pdf";
 import { testContext, uploadPdf, waitFor, waitForDocument } from "../scripts/test/context";
 
 /**
- * The real worker process (`node --import tsx worker/index.ts`), fed by jobs the web side adds:
+ * The real worker process (`node --import ./worker/resolve-ts.ts worker/index.ts`), fed by jobs the web side adds:
  * the way it runs in production, killed the way machines kill it.
  */
 const SCHEMA = "q_process";
@@ -16,7 +16,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const children: ChildProcess[] = [];
 
 function startWorkerProcess() {
-  const child = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], {
+  const child = spawn(process.execPath, ["--import", "./worker/resolve-ts.ts", "worker/index.ts"], {
     cwd: root,
     env: { ...process.env, QUEUE_SCHEMA: SCHEMA, WORKER_DEAD_AFTER_MS: "3000", LOG_LEVEL: "info", NODE_ENV: "test" },
     stdio: ["ignore", "pipe", "pipe"],
