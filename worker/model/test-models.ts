@@ -16,3 +16,23 @@ export async function writeModelFolder(dir: string, graph: Uint8Array, manifest:
   );
   return dir;
 }
+
+/** The Detectron2 R50-FPN export in ../shared/models (untrained weights: for contract, speed and memory only). */
+export const SHARED_R50_ONNX = path.resolve(import.meta.dirname, "..", "..", "..", "shared", "models", "detectron2-faster-rcnn-r50-fpn-publaynet5-untrained.onnx");
+
+/** A model folder whose manifest points at the shared export, so it is used in place (165 MB, not copied). */
+export async function sharedModelFolder(dir: string, purpose: string) {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, "model.json"),
+    JSON.stringify({
+      id: "publaynet5-untrained",
+      name: `Detectron2 R50-FPN, untrained weights (${purpose} only)`,
+      kind: "untrained",
+      file: path.relative(dir, SHARED_R50_ONNX),
+      labels: ["Text", "Title", "List", "Table", "Figure"],
+      scoreThreshold: 0.6,
+    }),
+  );
+  return dir;
+}
