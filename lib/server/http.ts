@@ -88,7 +88,10 @@ export function notFound(what = "Document"): never {
   throw new AppError("not_found", `${what} not found`, `${what} not found.`);
 }
 
-/** Best-effort client address for rate limiting (the first X-Forwarded-For hop, as set by Heroku's router). */
+/**
+ * Client address for rate limiting: the last X-Forwarded-For hop, the one Heroku's router (or any
+ * proxy in front) appended; earlier hops are whatever the client chose to send.
+ */
 export function clientAddress(request: Request): string {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || request.headers.get("x-real-ip") || "local";
+  return request.headers.get("x-forwarded-for")?.split(",").pop()?.trim() || request.headers.get("x-real-ip") || "local";
 }
