@@ -15,6 +15,7 @@ ARG MODEL_PULL=""
 ENV NEXT_TELEMETRY_DISABLED=1
 COPY . .
 RUN npx next build \
+ && npm run build:worker \
  && npm run model:baseline \
  && if [ -n "$MODEL_PULL" ]; then npm run model:pull -- "$MODEL_PULL"; fi \
  && npm prune --omit=dev
@@ -22,9 +23,11 @@ RUN npx next build \
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 HOSTNAME=0.0.0.0 PORT=3000
-# Worker and release phase: TypeScript run by tsx, production dependencies only.
+# Worker: its bundle (dist/worker) plus the packages it leaves external. Release phase and model:pull:
+# TypeScript run by tsx. Production dependencies only.
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist/worker ./dist/worker
 COPY --from=build --chown=node:node /app/worker ./worker
 COPY --from=build --chown=node:node /app/lib ./lib
 COPY --from=build --chown=node:node /app/db ./db

@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/bench-session.ts [--rounds 2] [--runs 10] [--only name,name] [--model file.onnx] [--pages N]`:
+ * `node --import ./worker/resolve-ts.ts scripts/bench-session.ts [--rounds 2] [--runs 10] [--all | --only name,name] [--model file.onnx] [--pages N]`:
  * onnxruntime session options against memory and speed, on the Detectron2 R50-FPN export from
  * ../shared/models at 800x1035.
  *
@@ -15,11 +15,13 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { sessionOptions, type SessionTuning } from "../worker/model/session";
+import { DEFAULT_TUNING, sessionOptions, WORKER_GLIBC_TUNABLES, type SessionTuning } from "../worker/model/session";
 
 const SHARED = path.resolve(import.meta.dirname, "..", "..", "shared", "models");
 const SAMPLE = path.join(SHARED, "sample-page-input-3x1035x800-bgr-u8.bin");
 const [W, H] = [800, 1035];
+/** Children run the way the worker does: Node's own type stripping (see worker/resolve-ts.ts), not tsx. */
+const RUNTIME = ["--import", path.resolve(import.meta.dirname, "..", "worker", "resolve-ts.ts")];
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,51 +46,61 @@ const ORT_DEFAULTS: Required<SessionTuning> = {
 };
 const v = (tuning: Partial<SessionTuning>, more: Omit<Variant, "tuning"> = {}): Variant => ({ tuning: { ...ORT_DEFAULTS, ...tuning }, ...more });
 const OFF_BASIC = { enableMemPattern: false, graphOptimizationLevel: "basic" } as const;
-// Keep freed memory in the heap instead of returning big blocks to the kernel (glibc caps its dynamic
-// mmap threshold at 32 MiB, and R50-FPN activations at 800x1035 are up to ~55 MB each).
-// The opposite: every block over 1 MiB is its own mmap, unmapped when freed, so RSS follows live tensors
-// (a fixed threshold also stops glibc raising it); `hugetlb=1` backs those maps with transparent huge pages
-// (THP is in madvise mode here), which makes the page faults far cheaper.
+const OFF_EXT = { enableMemPattern: false, graphOptimizationLevel: "extended" } as const;
+const NO_ARENA = { enableCpuMemArena: false } as const;
 const GLIBC_RETURN = { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=1048576" };
-const GLIBC_RETURN_THP = { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=1048576:glibc.malloc.hugetlb=1" };
+const GLIBC_RETURN_THP = { GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES };
+// The opposite of returning: keep freed memory in the heap (glibc caps its dynamic mmap threshold at
+// 32 MiB; R50-FPN tensors at 800x1035 are up to ~55 MB).
 const GLIBC_KEEP = { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=268435456:glibc.malloc.arena_max=2" };
 
+/** The options asked about plus the finalists; `--all` adds the exploration below. */
 export const variants: Record<string, Variant> = {
-  "ORT defaults (arena, pattern, all)": v({}),
-  "arena off": v({ enableCpuMemArena: false }),
+  "ORT defaults (arena + pattern + all)": v({}),
+  "arena off": v(NO_ARENA),
   "pattern off": v({ enableMemPattern: false }),
   "pattern off + basic": v(OFF_BASIC),
-  "pattern off + extended": v({ enableMemPattern: false, graphOptimizationLevel: "extended" }),
-  "pattern off + layout": v({ enableMemPattern: false, graphOptimizationLevel: "layout" }),
-  "pattern off + disabled": v({ enableMemPattern: false, graphOptimizationLevel: "disabled" }),
+  "pattern off + extended": v(OFF_EXT),
   "pattern off + basic + 1 thread": v({ ...OFF_BASIC, intraOpNumThreads: 1 }),
   "pattern off + basic + disable_prepacking": v({ ...OFF_BASIC, extra: { session: { disable_prepacking: "1" } } }),
+  "arena off + pattern off + basic": v({ ...OFF_BASIC, ...NO_ARENA }),
+  "pattern off + extended + 2 threads": v({ ...OFF_EXT, intraOpNumThreads: 2 }),
+  "arena off + pattern off + extended + 2 threads + glibc return + THP": v({ ...OFF_EXT, ...NO_ARENA, intraOpNumThreads: 2 }, { env: GLIBC_RETURN_THP }),
+  // DEFAULT_TUNING is evaluated in the child, under the child's environment.
+  "Pagewise defaults": { tuning: DEFAULT_TUNING },
+  "Pagewise defaults + worker env (WORKER_GLIBC_TUNABLES)": { tuning: DEFAULT_TUNING, env: GLIBC_RETURN_THP },
+};
+
+// glibc return: every block over 1 MiB is its own mmap, unmapped when freed, so RSS follows the live
+// tensors (a fixed threshold also stops glibc from raising it); THP (glibc.malloc.hugetlb=1; the kernel's
+// THP mode is madvise here) makes the resulting page faults far cheaper.
+export const exploration: Record<string, Variant> = {
+  "pattern off + layout": v({ enableMemPattern: false, graphOptimizationLevel: "layout" }),
+  "pattern off + disabled": v({ enableMemPattern: false, graphOptimizationLevel: "disabled" }),
   "pattern off + basic + use_env_allocators": v({ ...OFF_BASIC, extra: { session: { use_env_allocators: "1" } } }),
   "pattern off + basic + initializers outside arena": v({ ...OFF_BASIC, extra: { session: { use_device_allocator_for_initializers: "1" } } }),
   "pattern off + basic + parallel": v({ ...OFF_BASIC, executionMode: "parallel" }),
   "pattern off + basic + no spinning": v({ ...OFF_BASIC, extra: { session: { "intra_op.allow_spinning": "0" } } }),
-  "pattern off + basic, from a buffer": v(OFF_BASIC, { load: "buffer" }),
-  "arena off + pattern off + basic": v({ ...OFF_BASIC, enableCpuMemArena: false }),
-  "arena off + pattern off + basic + glibc keep": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: GLIBC_KEEP }),
-  "arena off + pattern off + basic + MALLOC_ARENA_MAX=1": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: { MALLOC_ARENA_MAX: "1" } }),
-  "basic (pattern on)": v({ graphOptimizationLevel: "basic" }),
-  "arena off + basic (pattern on)": v({ graphOptimizationLevel: "basic", enableCpuMemArena: false }),
-  "arena off + basic (pattern on) + glibc keep": v({ graphOptimizationLevel: "basic", enableCpuMemArena: false }, { env: GLIBC_KEEP }),
-  "arena off + pattern off + basic + glibc return": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: GLIBC_RETURN }),
-  "arena off + pattern off + basic + glibc return + THP": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: GLIBC_RETURN_THP }),
-  "arena off + pattern off + basic + glibc return + THP + 1 thread": v({ ...OFF_BASIC, enableCpuMemArena: false, intraOpNumThreads: 1 }, { env: GLIBC_RETURN_THP }),
-  "arena off + pattern off + extended + glibc return + THP": v({ enableMemPattern: false, enableCpuMemArena: false, graphOptimizationLevel: "extended" }, { env: GLIBC_RETURN_THP }),
-  "arena off + basic (pattern on) + glibc return + THP": v({ graphOptimizationLevel: "basic", enableCpuMemArena: false }, { env: GLIBC_RETURN_THP }),
+  "pattern off + basic + from a buffer": v(OFF_BASIC, { load: "buffer" }),
+  "pattern off + basic + 2 threads": v({ ...OFF_BASIC, intraOpNumThreads: 2 }),
   "pattern off + basic + THP": v(OFF_BASIC, { env: { GLIBC_TUNABLES: "glibc.malloc.hugetlb=1" } }),
-  "arena off + pattern off + basic + mmap 4M + THP": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=4194304:glibc.malloc.hugetlb=1" } }),
-  "arena off + pattern off + basic + mmap 16M + THP": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=16777216:glibc.malloc.hugetlb=1" } }),
-  "arena off + pattern off + basic + mmap 1M + THP + arena_max 1": v({ ...OFF_BASIC, enableCpuMemArena: false }, { env: { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=1048576:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1" } }),
-  "arena off + basic (pattern on) + mmap 1M + THP + 1 thread": v({ graphOptimizationLevel: "basic", enableCpuMemArena: false, intraOpNumThreads: 1 }, { env: GLIBC_RETURN_THP }),
-  "arena off + pattern off + extended + glibc keep": v(
-    { enableMemPattern: false, enableCpuMemArena: false, graphOptimizationLevel: "extended" },
-    { env: GLIBC_KEEP },
-  ),
+  "basic (pattern on)": v({ graphOptimizationLevel: "basic" }),
+  "arena off + basic (pattern on)": v({ graphOptimizationLevel: "basic", ...NO_ARENA }),
+  "arena off + basic (pattern on) + glibc return + THP": v({ graphOptimizationLevel: "basic", ...NO_ARENA }, { env: GLIBC_RETURN_THP }),
+  "arena off + basic (pattern on) + 1 thread + glibc return + THP": v({ graphOptimizationLevel: "basic", ...NO_ARENA, intraOpNumThreads: 1 }, { env: GLIBC_RETURN_THP }),
+  "arena off + pattern off + basic + glibc keep": v({ ...OFF_BASIC, ...NO_ARENA }, { env: GLIBC_KEEP }),
+  "arena off + pattern off + extended + glibc keep": v({ ...OFF_EXT, ...NO_ARENA }, { env: GLIBC_KEEP }),
+  "arena off + pattern off + basic + MALLOC_ARENA_MAX=1": v({ ...OFF_BASIC, ...NO_ARENA }, { env: { MALLOC_ARENA_MAX: "1" } }),
+  "arena off + pattern off + basic + glibc return": v({ ...OFF_BASIC, ...NO_ARENA }, { env: GLIBC_RETURN }),
+  "arena off + pattern off + basic + glibc return + THP": v({ ...OFF_BASIC, ...NO_ARENA }, { env: GLIBC_RETURN_THP }),
+  "arena off + pattern off + basic + 1 thread + glibc return + THP": v({ ...OFF_BASIC, ...NO_ARENA, intraOpNumThreads: 1 }, { env: GLIBC_RETURN_THP }),
+  "arena off + pattern off + basic + 2 threads + glibc return + THP": v({ ...OFF_BASIC, ...NO_ARENA, intraOpNumThreads: 2 }, { env: GLIBC_RETURN_THP }),
+  "arena off + pattern off + extended + glibc return + THP": v({ ...OFF_EXT, ...NO_ARENA }, { env: GLIBC_RETURN_THP }),
+  "arena off + pattern off + basic + glibc return 1M + THP + arena_max 1": v({ ...OFF_BASIC, ...NO_ARENA }, { env: { GLIBC_TUNABLES: `${WORKER_GLIBC_TUNABLES}:glibc.malloc.arena_max=1` } }),
+  "arena off + pattern off + basic + glibc return 4M + THP": v({ ...OFF_BASIC, ...NO_ARENA }, { env: { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=4194304:glibc.malloc.hugetlb=1" } }),
+  "arena off + pattern off + basic + glibc return 16M + THP": v({ ...OFF_BASIC, ...NO_ARENA }, { env: { GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=16777216:glibc.malloc.hugetlb=1" } }),
 };
+const allVariants: Record<string, Variant> = { ...variants, ...exploration };
 
 type Result = {
   baseMiB: number;
@@ -103,9 +115,17 @@ type Result = {
   whiteDetections: number[];
   whiteError?: string;
   faultsPerRun: number;
+  userMsPerRun: number;
+  sysMsPerRun: number;
 };
 
-const minorFaults = () => Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ")[7]);
+const statFields = () => readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+const minorFaults = () => Number(statFields()[7]);
+/** User and system CPU seconds of this process so far (all threads). */
+const cpuSeconds = () => {
+  const f = statFields();
+  return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+};
 const status = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync("/proc/self/status", "utf8"))?.[1]) / 1024;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -138,12 +158,16 @@ async function child(model: string, variant: Variant, runs: number): Promise<Res
   const rssWarmMiB = status("VmRSS");
   const times: number[] = [];
   const faults0 = minorFaults();
+  const cpu0 = cpuSeconds();
   for (let i = 0; i < runs; i++) {
     t = performance.now();
     await run(page);
     times.push(performance.now() - t);
   }
   const faultsPerRun = (minorFaults() - faults0) / runs;
+  const cpu1 = cpuSeconds();
+  const userMsPerRun = ((cpu1.user - cpu0.user) * 1000) / runs;
+  const sysMsPerRun = ((cpu1.sys - cpu0.sys) * 1000) / runs;
   const white = new Float32Array(3 * H * W).fill(255);
   const whiteDetections: number[] = [];
   let whiteError: string | undefined;
@@ -152,7 +176,7 @@ async function child(model: string, variant: Variant, runs: number): Promise<Res
   } catch (error) {
     whiteError = String(error).slice(0, 200);
   }
-  return { baseMiB, loadMs, rssLoadedMiB, peakLoadMiB, firstRunMs, msPerRun: median(times), rssWarmMiB, rssAfterMiB: status("VmRSS"), peakMiB: status("VmHWM"), whiteDetections, whiteError, faultsPerRun };
+  return { baseMiB, loadMs, rssLoadedMiB, peakLoadMiB, firstRunMs, msPerRun: median(times), rssWarmMiB, rssAfterMiB: status("VmRSS"), peakMiB: status("VmHWM"), whiteDetections, whiteError, faultsPerRun, userMsPerRun, sysMsPerRun };
 }
 
 /** Page sizes of real documents at shortest edge 800 / max 1333: US Letter, A4, landscape Letter, a long page. */
@@ -187,7 +211,7 @@ async function flatness(model: string, variant: Variant, pages: number) {
 
 function spawnChild(model: string, name: string, variant: Variant, runs: number): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", import.meta.filename, "--child", name, "--model", model, "--runs", String(runs)], {
+    const proc = spawn(process.execPath, [...RUNTIME, import.meta.filename, "--child", name, "--model", model, "--runs", String(runs)], {
       env: { ...process.env, ...variant.env },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -209,13 +233,13 @@ const childName = arg("child");
 const pages = arg("pages");
 
 if (childName !== undefined) {
-  const variant = variants[childName];
+  const variant = allVariants[childName];
   if (!variant) throw new Error(`no variant "${childName}"`);
   console.log(JSON.stringify(pages ? await flatness(model, variant, Number(pages)) : await child(model, variant, runs)));
 } else if (pages) {
-  for (const name of Object.keys(variants).filter((n) => arg("only")?.split(",").includes(n) ?? true)) {
-    const proc = spawn(process.execPath, ["--import", "tsx", import.meta.filename, "--child", name, "--model", model, "--pages", pages], {
-      env: { ...process.env, ...variants[name]!.env },
+  for (const name of Object.keys(allVariants).filter((n) => arg("only")?.split(",").includes(n) ?? n in variants)) {
+    const proc = spawn(process.execPath, [...RUNTIME, import.meta.filename, "--child", name, "--model", model, "--pages", pages], {
+      env: { ...process.env, ...allVariants[name]!.env },
       stdio: ["ignore", "inherit", "inherit"],
     });
     console.log(`${name}:`);
@@ -225,13 +249,13 @@ if (childName !== undefined) {
   if (!existsSync(model)) throw new Error(`no model at ${model}`);
   const rounds = Number(arg("rounds") ?? 2);
   const only = arg("only")?.split(",");
-  const names = Object.keys(variants).filter((n) => !only || only.includes(n));
+  const names = Object.keys(process.argv.includes("--all") ? allVariants : variants).filter((n) => !only || only.includes(n));
   const results = new Map<string, Result[]>(names.map((n) => [n, []]));
   console.error(`model ${model}; ${rounds} round(s) x ${names.length} variant(s), 1 warm-up + ${runs} timed runs + 2 white pages each, ${W}x${H}`);
   for (let r = 0; r < rounds; r++) {
     for (const name of names) {
       try {
-        const res = await spawnChild(model, name, variants[name]!, runs);
+        const res = await spawnChild(model, name, allVariants[name]!, runs);
         results.get(name)!.push(res);
         console.error(`[round ${r + 1}] ${name}: ${JSON.stringify(res)}`);
       } catch (error) {
@@ -256,6 +280,9 @@ if (childName !== undefined) {
       `| ${name} | ${f(median(pick("loadMs")))} | ${f(median(pick("msPerRun")))} | ${f(median(pick("firstRunMs")))} | ${span(pick("rssLoadedMiB"))} | ${span(pick("peakMiB"))} | ${span(pick("rssAfterMiB"))} | ${white} |`,
     );
   }
-  console.log(`\nminor page faults per timed run: ${[...results].map(([n, rs]) => `${n} ${rs.length ? f(median(rs.map((x) => x.faultsPerRun))) : "-"}`).join("; ")}`);
-  console.log(`\nNode + tsx + onnxruntime-node before loading: ${span([...results.values()].flat().map((x) => x.baseMiB))} MiB RSS`);
+  console.log("\n| variant | minor page faults / run | CPU user ms / run | CPU system ms / run |\n| --- | --- | --- | --- |");
+  for (const [name, rs] of results) {
+    if (rs.length) console.log(`| ${name} | ${f(median(rs.map((x) => x.faultsPerRun)))} | ${f(median(rs.map((x) => x.userMsPerRun)))} | ${f(median(rs.map((x) => x.sysMsPerRun)))} |`);
+  }
+  console.log(`\nNode + onnxruntime-node before loading: ${span([...results.values()].flat().map((x) => x.baseMiB))} MiB RSS`);
 }

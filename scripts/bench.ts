@@ -3,7 +3,7 @@
  * PDF, with the Detectron2 R50-FPN export from ../shared/models unless --model names a model folder.
  * Prints a table, then one line of JSON (kept stable: it is how progress is tracked).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -12,9 +12,10 @@ import { migrateDatabase } from "../db/migrate";
 import { parseEnv } from "../lib/env";
 import { readModelFolder } from "../worker/model/manifest";
 import { renderPolicy } from "../worker/model/policy";
-import { loadModel } from "../worker/model/session";
+import { loadModel, mallocReturnsBigBlocks, WORKER_GLIBC_TUNABLES } from "../worker/model/session";
 import { SHARED_R50_ONNX, sharedModelFolder } from "../worker/model/test-models";
 import { createRenderer } from "../worker/render/renderer";
+import { buildWorker } from "./build-worker";
 import { startEmbeddedServices } from "./embedded/services";
 import { buildDocument } from "./fixtures/test-pdf";
 import { freePort } from "./test/ports";
@@ -40,6 +41,15 @@ async function modelFolder(tmp: string): Promise<string> {
 }
 
 async function main() {
+  // The bare figures must come from the same session settings as the worker's (glibc reads its
+  // tunables only at start, and the session's arena default follows them): run again under them.
+  if (!mallocReturnsBigBlocks()) {
+    const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      stdio: "inherit",
+      env: { ...process.env, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES },
+    });
+    process.exit(again.status ?? 1);
+  }
   const tmp = await mkdtemp(path.join(os.tmpdir(), "pagewise-bench-"));
   await chmod(tmp, 0o755);
   const pdfPath = path.join(tmp, "bench.pdf");
@@ -69,6 +79,7 @@ async function main() {
   await renderer.close();
   await model.release();
   const barePagesPerMin = 60_000 / mean(inferMs);
+  log(`session ${JSON.stringify(model.tuning)}, GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES}`);
   log(`bare: load ${Math.round(loadMs)} ms, render ${Math.round(median(renderMs))} ms/page, infer ${Math.round(median(inferMs))} ms/page, ${detections} detections`);
 
   // 2. pdftoppm at the same resolution (PNG, like ours with encoding).
@@ -91,9 +102,10 @@ async function main() {
   const rssSamples: number[] = [];
   try {
     await migrateDatabase(services.env.DATABASE_URL!);
-    const worker = spawn(process.execPath, ["--import", "./worker/resolve-ts.ts", "worker/index.ts"], {
+    // The worker as it is deployed: the bundle, under the worker's malloc settings.
+    const worker = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), path.join(await buildWorker(), "index.mjs")], {
       cwd: root,
-      env: { ...process.env, MODEL_DIR: dir, LOG_LEVEL: "warn", NODE_ENV: "development" },
+      env: { ...process.env, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES, MODEL_DIR: dir, LOG_LEVEL: "warn", NODE_ENV: "development" },
       stdio: ["ignore", "inherit", "inherit"],
     });
     const ctx = testContext();

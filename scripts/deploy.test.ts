@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { WORKER_GLIBC_TUNABLES } from "../worker/model/session";
+import { buildWorker } from "./build-worker";
 
 const root = path.resolve(import.meta.dirname, "..");
 const read = (f: string) => readFileSync(path.join(root, f), "utf8");
@@ -12,7 +14,7 @@ describe("Dockerfile and heroku.yml", () => {
   const heroku = read("heroku.yml");
 
   it("copies only files that exist in the build context (or that the build stage makes)", () => {
-    const produced = new Set(["/app/.next/standalone", "/app/.next/static", "/app/node_modules"]);
+    const produced = new Set(["/app/.next/standalone", "/app/.next/static", "/app/node_modules", "/app/dist/worker"]);
     const sources = [...dockerfile.matchAll(/^COPY\s+(?:--\S+\s+)*(.+)\s+\S+$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
     expect(sources.length).toBeGreaterThan(5);
     for (const source of sources) {
@@ -32,12 +34,35 @@ describe("Dockerfile and heroku.yml", () => {
 
   it("declares web, worker and a release phase that migrates", () => {
     expect(heroku).toMatch(/^\s+web: node web\/server\.js$/m);
-    expect(heroku).toMatch(/^\s+worker: node --import \.\/worker\/resolve-ts\.ts worker\/index\.ts$/m);
-    expect(existsSync(path.join(root, "worker/resolve-ts.ts"))).toBe(true);
     expect(heroku).toMatch(/release:[\s\S]*npm run db:migrate/);
-    expect(existsSync(path.join(root, "worker/index.ts"))).toBe(true);
-    // The worker and the release phase run TypeScript through tsx at run time: it must be a production dependency.
+    // The release phase runs TypeScript through tsx at run time: it must be a production dependency.
     expect(pkg.dependencies).toHaveProperty("tsx");
     expect(read("next.config.mjs")).toMatch(/output: "standalone"/);
   });
+});
+
+describe("the worker command", () => {
+  const heroku = read("heroku.yml");
+
+  it("is the same bundle, under the worker's malloc settings, on Heroku and in `npm run worker`", () => {
+    const command = `GLIBC_TUNABLES=${WORKER_GLIBC_TUNABLES} node dist/worker/index.mjs`;
+    expect(heroku).toContain(`worker: env ${command}\n`);
+    expect(pkg.scripts.worker).toBe(command);
+    // The image builds the bundle that the command runs.
+    expect(read("Dockerfile")).toMatch(/npm run build:worker/);
+    expect(pkg.scripts["build:worker"]).toMatch(/scripts\/build-worker\.ts/);
+  });
+
+  it("builds a bundle that leaves only runtime packages external and starts its render thread from beside it", async () => {
+    const outdir = await buildWorker(path.join(root, "dist", "worker"));
+    const index = readFileSync(path.join(outdir, "index.mjs"), "utf8");
+    const thread = readFileSync(path.join(outdir, "render-thread.mjs"), "utf8");
+    const imported = (code: string) => new Set([...code.matchAll(/^import .* from "([^"]+)";?$/gm)].map((m) => m[1]!.replace(/^(@[^/]+\/[^/]+|[^@/][^/]*).*/, "$1")));
+    const packages = [...imported(index), ...imported(thread)].filter((p) => !p.startsWith("node:"));
+    for (const p of packages) expect(pkg.dependencies, `${p} is imported by the bundle at run time`).toHaveProperty(p);
+    expect(imported(thread)).toContain("pdfjs-dist");
+    expect(index).toContain("render-thread.mjs");
+    // drizzle-orm is bundled (see scripts/build-worker.ts), never loaded as ~70 ESM modules at run time.
+    expect(packages).not.toContain("drizzle-orm");
+  }, 60_000);
 });

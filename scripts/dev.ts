@@ -11,6 +11,8 @@ import path from "node:path";
 import { migrateDatabase } from "../db/migrate";
 import { env as loadEnv } from "../lib/env";
 import { ensureBaselineModel } from "../worker/model/baseline";
+import { WORKER_GLIBC_TUNABLES } from "../worker/model/session";
+import { buildWorker } from "./build-worker";
 import { startEmbeddedServices } from "./embedded/services";
 
 const production = process.argv.includes("--production");
@@ -86,8 +88,10 @@ async function main() {
       build.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (${code})`))));
     });
   }
-  // The worker runs on Node's own type stripping (see worker/resolve-ts.ts): far less memory than tsx.
-  start("worker", ["--import", "./worker/resolve-ts.ts", "worker/index.ts"], childEnv);
+  // Production runs the worker bundle, as deployed (scripts/build-worker.ts); development runs its
+  // TypeScript on Node's own type stripping (worker/resolve-ts.ts). Both under the worker's malloc settings.
+  const workerArgs = production ? [path.join(await buildWorker(), "index.mjs")] : ["--import", "./worker/resolve-ts.ts", "worker/index.ts"];
+  start("worker", workerArgs, { ...childEnv, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES });
   start("web", [next, production ? "start" : "dev", "-p", String(env.PORT)], childEnv);
   log(`Pagewise is starting at http://localhost:${env.PORT} (admin: /admin)`);
 }

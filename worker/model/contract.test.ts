@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkContract, checkOutputs, ModelContractError } from "./contract";
 import { readModelFolder } from "./manifest";
 import { DataType, encodeModel, GraphBuilder, type ValueSpec } from "./onnx-writer";
-import { loadModel, ModelRunError } from "./session";
+import { DEFAULT_TUNING, effectiveTuning, loadModel, mallocReturnsBigBlocks, ModelRunError, WORKER_GLIBC_TUNABLES } from "./session";
 import { buildThrowsOnBlankModel, writeModelFolder } from "./test-models";
 
 const t = (name: string, type: string, shape: (number | string)[]) => ({ name, isTensor: true as const, type: type as "float32", shape });
@@ -222,5 +222,20 @@ describe("loadModel on hand-made ONNX graphs", () => {
     } finally {
       await model.release();
     }
+  });
+});
+
+describe("session tuning", () => {
+  it("turns onnxruntime's arena off only where malloc hands big blocks back", () => {
+    expect(mallocReturnsBigBlocks({ GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES })).toBe(true);
+    expect(mallocReturnsBigBlocks({ MALLOC_MMAP_THRESHOLD_: "1048576" })).toBe(true);
+    expect(mallocReturnsBigBlocks({})).toBe(false);
+    expect(mallocReturnsBigBlocks({ GLIBC_TUNABLES: "glibc.malloc.hugetlb=1" })).toBe(false);
+    expect(mallocReturnsBigBlocks({ GLIBC_TUNABLES: "glibc.malloc.mmap_threshold=268435456" })).toBe(false);
+    expect(DEFAULT_TUNING.enableCpuMemArena).toBe(!mallocReturnsBigBlocks());
+  });
+
+  it("lays given options over the defaults, ignoring undefined ones", () => {
+    expect(effectiveTuning({ intraOpNumThreads: undefined, graphOptimizationLevel: "basic" })).toEqual({ ...DEFAULT_TUNING, graphOptimizationLevel: "basic" });
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { checkContract, checkOutputs, ModelContractError, type ContractLayout } from "./contract";
 import { decodeDetections, type Detection, type Size } from "./decode";
@@ -9,22 +10,50 @@ import { shortestEdgeSize } from "./preprocess";
 export type { Detection } from "./decode";
 
 /**
- * onnxruntime session options. The defaults are the measured trade-off for Detectron2 R50-FPN on CPU at
- * 800x1035 that keeps the worker under its 512 MiB budget (scripts/bench-session.ts compares them).
+ * glibc malloc settings for the worker process, to put in its environment when it is started (glibc reads
+ * them only then): every block over 1 MiB gets its own mapping, handed back to the kernel when freed and
+ * backed by transparent huge pages so the page faults stay cheap. With them onnxruntime's arena is turned
+ * off (see SessionTuning.enableCpuMemArena) and RSS follows the live tensors: Detectron2 R50-FPN at
+ * 800x1035 peaks at ~470 MiB instead of ~578 MiB and drops back to ~300 MiB between pages, for ~60 % more
+ * CPU per page (scripts/bench-session.ts).
+ */
+export const WORKER_GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=1048576:glibc.malloc.hugetlb=1";
+
+/** True when this process's malloc hands big freed blocks back to the kernel (a fixed mmap threshold <= 4 MiB). */
+export function mallocReturnsBigBlocks(env: Record<string, string | undefined> = process.env): boolean {
+  const fromTunables = /(?:^|:)glibc\.malloc\.mmap_threshold=(\d+)/.exec(env.GLIBC_TUNABLES ?? "")?.[1];
+  const threshold = Number(fromTunables ?? env.MALLOC_MMAP_THRESHOLD_ ?? Number.NaN);
+  return Number.isFinite(threshold) && threshold <= 4 << 20;
+}
+
+/**
+ * onnxruntime session options. The defaults are what scripts/bench-session.ts measured best for
+ * Detectron2 R50-FPN on 2 CPU cores at 800x1035, the worker's memory budget first, then speed.
  */
 export type SessionTuning = {
-  /** Threads for one operator; 0 lets onnxruntime use one per physical core. @defaultValue 0 */
+  /**
+   * Threads for one operator. onnxruntime's own default (0) ran on a single thread on the 2-vCPU target.
+   * @defaultValue `os.availableParallelism()`
+   */
   intraOpNumThreads?: number;
-  /** onnxruntime's own arena for CPU buffers; off makes every buffer a malloc/free. @defaultValue true */
+  /**
+   * onnxruntime's arena for CPU buffers. It grows in power-of-two regions and never shrinks (R50-FPN:
+   * +~255 MiB for ~195 MiB of live tensors at 800x1035, more as page sizes vary). Without it every buffer is a malloc/free, which only pays off
+   * when malloc returns big blocks to the kernel (the process runs with {@link WORKER_GLIBC_TUNABLES});
+   * with glibc's defaults, arena off is both slower (3x) and higher (peak ~700 MiB).
+   * @defaultValue `!mallocReturnsBigBlocks()`: off under WORKER_GLIBC_TUNABLES, else on
+   */
   enableCpuMemArena?: boolean;
   /**
-   * Pre-plans one block for all of a run's buffers from the first run's shapes. With a free-size input the
-   * plan cannot be reused and the block is large, so it is off. @defaultValue false
+   * Plans one block per input shape for all of a run's buffers. The blocks are larger than the live
+   * tensors and, with the arena, pile up (+225 MiB after one extra page size), so it is off.
+   * @defaultValue false
    */
   enableMemPattern?: boolean;
   /**
-   * "basic" folds constants and removes redundant nodes; "extended"/"all" also fuse and pre-pack weights
-   * into copies that cost more memory than they save time here. @defaultValue "basic"
+   * "extended" fuses Conv+activation and similar (~10 % less CPU than "basic", same memory); "layout"/"all"
+   * add the NCHWc layout, whose reordered weight copies cost ~140 MiB more RSS.
+   * @defaultValue "extended"
    */
   graphOptimizationLevel?: "disabled" | "basic" | "extended" | "layout" | "all";
   /** @defaultValue "sequential" */
@@ -34,10 +63,10 @@ export type SessionTuning = {
 };
 
 export const DEFAULT_TUNING: Readonly<Required<SessionTuning>> = {
-  intraOpNumThreads: 0,
-  enableCpuMemArena: true,
+  intraOpNumThreads: availableParallelism(),
+  enableCpuMemArena: !mallocReturnsBigBlocks(),
   enableMemPattern: false,
-  graphOptimizationLevel: "basic",
+  graphOptimizationLevel: "extended",
   executionMode: "sequential",
   extra: {},
 };
@@ -53,6 +82,8 @@ export class ModelRunError extends Error {
 export type LoadedModel = {
   manifest: ModelManifest;
   contract: ContractLayout;
+  /** The session options it runs with, defaults included. */
+  tuning: Readonly<Required<SessionTuning>>;
   /** The size a page of this size is fed to the model at: the graph's static size, else the manifest's policy. */
   inputSizeFor(width: number, height: number): Size;
   /**
@@ -71,8 +102,14 @@ export async function fileSha256(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/** The defaults with `tuning` laid over them (undefined fields keep the default). */
+export function effectiveTuning(tuning: SessionTuning = {}): Required<SessionTuning> {
+  const given = Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined));
+  return { ...DEFAULT_TUNING, ...given };
+}
+
 export function sessionOptions(tuning: SessionTuning = {}): ort.InferenceSession.SessionOptions {
-  const t = { ...DEFAULT_TUNING, ...tuning };
+  const t = effectiveTuning(tuning);
   return {
     executionProviders: ["cpu"],
     // Run failures reach the caller as ModelRunError, with the page they happened on.
@@ -96,9 +133,10 @@ export async function loadModel(folder: ModelFolder, tuning?: SessionTuning): Pr
       throw new Error(`Model file ${onnxPath} has sha256 ${actual}, but model.json expects ${manifest.sha256}`);
     }
   }
+  const effective = effectiveTuning(tuning);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(onnxPath, sessionOptions(tuning));
+    session = await ort.InferenceSession.create(onnxPath, sessionOptions(effective));
   } catch (error) {
     throw new Error(`Cannot load model ${onnxPath}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
@@ -160,6 +198,7 @@ export async function loadModel(folder: ModelFolder, tuning?: SessionTuning): Pr
   return {
     manifest,
     contract,
+    tuning: effective,
     inputSizeFor(width, height) {
       if (contract.staticInput) return { ...contract.staticInput };
       if (manifest.resize.type === "fixed") return { width: manifest.resize.width, height: manifest.resize.height };

@@ -32,6 +32,12 @@ const require = createRequire(import.meta.url);
 const TSX_FLAGS = new Set(["--require", "-r", "--import", "--loader", "--experimental-loader"]);
 const isTsx = (arg: string) => /(^|[\\/])tsx([\\/]|$)/.test(arg);
 
+/**
+ * True when this module runs from the worker bundle (scripts/build-worker.ts writes dist/worker/index.mjs
+ * and, beside it, render-thread.mjs), not from its TypeScript source.
+ */
+const bundled = import.meta.url.endsWith(".mjs");
+
 /** Whether this Node runs erasable TypeScript by itself (22.18+, 23.6+ by default) and has in-thread module hooks. */
 export const nativeTypeScript = typeof (process.features as { typescript?: unknown }).typescript === "string" && typeof registerHooks === "function";
 
@@ -43,6 +49,7 @@ export const nativeTypeScript = typeof (process.features as { typescript?: unkno
  */
 function threadEntry(loader: "native" | "tsx"): { url: URL; execArgv: string[] } {
   const inherited = process.execArgv;
+  if (bundled) return { url: new URL("./render-thread.mjs", import.meta.url), execArgv: [] };
   if (loader === "native") {
     const execArgv: string[] = [];
     for (let i = 0; i < inherited.length; i++) {
