@@ -103,7 +103,7 @@ async function main() {
   try {
     await migrateDatabase(services.env.DATABASE_URL!);
     // The worker as it is deployed: the bundle, under the worker's malloc settings.
-    const worker = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []), path.join(await buildWorker(), "index.mjs")], {
+    const worker = spawn(process.execPath, [path.join(await buildWorker(), "index.mjs")], {
       cwd: root,
       env: { ...process.env, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES, MODEL_DIR: dir, LOG_LEVEL: "warn", NODE_ENV: "development" },
       stdio: ["ignore", "inherit", "inherit"],
