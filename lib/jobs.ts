@@ -12,8 +12,12 @@ export const jobKeys = {
   page: (documentId: string, pageNumber: number) => `page:${documentId}:${pageNumber}`,
 };
 
-/** Attempts before a job (and its document or page) is given up with a reason. */
-export const MAX_ATTEMPTS = { document: 5, page: 3 } as const;
+/**
+ * Attempts before a job (and its document or page) is given up with a reason. Only outages are retried
+ * (a broken page fails at once); Graphile Worker waits e^attempt seconds between attempts, so 5 attempts
+ * ride out ~85 s of storage or database downtime.
+ */
+export const MAX_ATTEMPTS = { document: 5, page: 5 } as const;
 
 declare global {
   namespace GraphileWorker {
@@ -21,6 +25,7 @@ declare global {
       document__process: DocumentProcessPayload;
       page__detect: PageDetectPayload;
       uploads__expire: Record<string, never>;
+      documents__settle: Record<string, never>;
     }
   }
 }

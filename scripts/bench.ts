@@ -150,6 +150,8 @@ async function main() {
     e2eOverBare: round((e2ePagesPerMin / barePagesPerMin) * 100) / 100,
     peakRssMiB: Math.round(peakRssMiB),
     rssMiBAt: { "10%": Math.round(tenth(1)), "50%": Math.round(tenth(5)), "100%": Math.round(tenth(10)) },
+    // Flat memory: the range of RSS over the second half of the document.
+    rssMiBSecondHalf: [Math.round(Math.min(...rssSamples.slice(rssSamples.length >> 1))), Math.round(Math.max(...rssSamples.slice(rssSamples.length >> 1)))],
   };
   console.log(
     [
@@ -164,6 +166,7 @@ async function main() {
       `| end to end through the queue | ${result.e2ePagesPerMin} pages/min (${result.e2eOverBare} x bare) |`,
       `| worker peak RSS (VmHWM) | ${result.peakRssMiB} MiB |`,
       `| worker RSS at 10 / 50 / 100 % | ${result.rssMiBAt["10%"]} / ${result.rssMiBAt["50%"]} / ${result.rssMiBAt["100%"]} MiB |`,
+      `| worker RSS over the second half, min - max | ${result.rssMiBSecondHalf[0]} - ${result.rssMiBSecondHalf[1]} MiB |`,
     ].join("\n"),
   );
   console.log(JSON.stringify(result));

@@ -1,8 +1,21 @@
 import { env as loadEnv, productionProblems } from "../lib/env";
 import { createLogger } from "../lib/logger";
 import { startWorker } from "./start";
+import { isConnectionError } from "./tasks/retry";
 
 const logger = createLogger("worker");
+
+// Graphile Worker completes and fails jobs without awaiting the write; while Postgres is unreachable that
+// promise rejects with nobody to catch it, which would end the process. The job it concerned is released
+// again by the liveness sweep. Any other unhandled rejection still ends the process, as Node would.
+process.on("unhandledRejection", (reason) => {
+  if (isConnectionError(reason)) {
+    logger.error("a database write was lost while the database was unreachable", { error: String(reason) });
+    return;
+  }
+  logger.error("unhandled rejection", { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) });
+  process.exit(1);
+});
 
 async function main() {
   const env = loadEnv();

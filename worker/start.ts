@@ -13,6 +13,7 @@ import { createPdfCache } from "./pdf-cache";
 import { createRenderer } from "./render/renderer";
 import { documentProcess } from "./tasks/document__process";
 import { pageDetect } from "./tasks/page__detect";
+import { documentsSettle } from "./tasks/documents__settle";
 import { uploadsExpire } from "./tasks/uploads__expire";
 
 /**
@@ -53,11 +54,12 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
     pollInterval: POLL_INTERVAL_MS,
     noHandleSignals: true,
     logger: graphileLogger(logger),
-    crontab: "*/5 * * * * uploads__expire",
+    crontab: ["*/5 * * * * uploads__expire", "* * * * * documents__settle"].join("\n"),
     taskList: {
       document__process: documentProcess(deps),
       page__detect: pageDetect(deps),
       uploads__expire: uploadsExpire(deps),
+      documents__settle: documentsSettle(deps),
     },
   });
 

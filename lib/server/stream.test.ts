@@ -4,40 +4,13 @@ import { insertDocument, transitionDocument } from "../../db/documents";
 import { recordEvent } from "../../db/events";
 import { pages } from "../../db/schema";
 import { testContext } from "../../scripts/test/context";
-import { streamEventSchema, type StreamEvent } from "../api-types";
+import { sseReader as reader, type SseFrame } from "../../scripts/test/sse";
 import { createEventHub } from "./event-hub";
 import { documentEventStream } from "./stream";
 
 const ctx = testContext();
 const hub = createEventHub(ctx.sql);
 afterAll(() => ctx.close());
-
-type Frame = { id: number; event: StreamEvent };
-
-/** Reads SSE frames off the stream as a browser would. */
-function reader(stream: ReadableStream<Uint8Array>) {
-  const r = stream.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  return {
-    async next(): Promise<Frame | null> {
-      for (;;) {
-        const end = buffer.indexOf("\n\n");
-        if (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          if (block.startsWith(":")) continue; // heartbeat
-          const id = Number(/^id: (\d+)$/m.exec(block)?.[1]);
-          const data = /^data: (.*)$/m.exec(block)?.[1] ?? "null";
-          return { id, event: streamEventSchema.parse(JSON.parse(data)) };
-        }
-        const { done, value } = await r.read();
-        if (done) return null;
-        buffer += decoder.decode(value, { stream: true });
-      }
-    },
-  };
-}
 
 async function newDocument() {
   const id = randomUUID();
@@ -59,7 +32,7 @@ describe("document event stream", () => {
     await recordEvent(ctx.db, id, "page", { pageNumber: 1 });
     await transitionDocument(ctx.db, id, ["processing"], { status: "done" });
 
-    const seen: Frame[] = [];
+    const seen: SseFrame[] = [];
     for (let f = await frames.next(); f; f = await frames.next()) seen.push(f);
     expect(seen.map((f) => f.event.type)).toEqual(["status", "status", "page", "status"]);
     expect(seen.at(-1)?.event).toMatchObject({ type: "status", document: { status: "done" } });

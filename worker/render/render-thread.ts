@@ -9,6 +9,7 @@ import path from "node:path";
 import { parentPort } from "node:worker_threads";
 import { getDocument, type PDFDocumentProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { DocumentInitParameters } from "pdfjs-dist/types/src/display/api";
+import { freeNow } from "../free-buffer";
 import { resizeBilinear, rgbaToChw } from "../model/preprocess";
 import { classify, noPages, PageRangeError } from "./classify";
 import type { RenderedPage, RenderRequest, ThreadReady, ThreadRequest, ThreadResponse } from "./protocol";
@@ -108,6 +109,9 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
         : resizeBilinear(rgba, size.width, size.height, size.modelWidth, size.modelHeight);
     const modelInput = rgbaToChw(pixels, size.modelWidth, size.modelHeight, req.inputFormat);
     const encoded = await encoding;
+    // The encoder's buffer lives outside the JS heap and cannot be transferred: one copy, then moved.
+    const image = new Uint8Array(encoded);
+    freeNow(rgba, pixels, encoded);
     return {
       pageNumber: req.pageNumber,
       widthPt: unit.width,
@@ -115,8 +119,7 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
       rotation: ((page.rotate % 360) + 360) % 360,
       imageWidth: size.width,
       imageHeight: size.height,
-      // The encoder's buffer lives outside the JS heap and cannot be transferred: one copy, then moved.
-      image: new Uint8Array(encoded),
+      image,
       modelInput,
       modelWidth: size.modelWidth,
       modelHeight: size.modelHeight,

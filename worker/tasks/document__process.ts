@@ -4,7 +4,7 @@ import { startProcessing } from "../../db/pages";
 import { isAppError } from "../../lib/errors";
 import { documentProcessPayload, jobKeys, MAX_ATTEMPTS } from "../../lib/jobs";
 import type { WorkerDeps } from "../deps";
-import { isLastAttempt, STORAGE_UNAVAILABLE } from "./retry";
+import { classifyFailure, isLastAttempt } from "./retry";
 
 /** Opens the PDF once, records its page count and fans out one `page__detect` job per page. */
 export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
@@ -29,7 +29,10 @@ export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
         return;
       }
       if (isLastAttempt(helpers.job)) {
-        await failDocument(deps.db, documentId, STORAGE_UNAVAILABLE.code, STORAGE_UNAVAILABLE.message);
+        const failure = classifyFailure(error);
+        log.error("document failed after retries", { code: failure.code, error: String(error) });
+        await failDocument(deps.db, documentId, failure.code, failure.message);
+        await deps.pdfCache.drop(documentId);
         return;
       }
       throw error;

@@ -5,9 +5,10 @@ import { isAppError } from "../../lib/errors";
 import { pageDetectPayload } from "../../lib/jobs";
 import { objectKeys, putObject } from "../../lib/s3";
 import type { WorkerDeps } from "../deps";
+import { freeNow } from "../free-buffer";
 import { ModelRunError } from "../model/session";
 import { renderPolicy } from "../model/policy";
-import { isLastAttempt, STORAGE_UNAVAILABLE } from "./retry";
+import { classifyFailure, isLastAttempt } from "./retry";
 
 /** Renders one page, runs the model on it and stores image + detections. */
 export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
@@ -46,6 +47,10 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
         if (!(error instanceof ModelRunError)) throw error;
         note = `The model raised an error on this page, so it has no detections (${error.message.slice(0, 200)}).`;
         log.warn("model raised on page", { reason: error.message });
+      } finally {
+        // Neither buffer is needed once the model has run and the upload has settled.
+        await uploaded.catch(() => {});
+        freeNow(rendered.modelInput, rendered.image);
       }
       await uploaded;
 
@@ -79,8 +84,9 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
         return;
       }
       if (isLastAttempt(helpers.job)) {
-        log.error("page failed after retries", { error: String(error) });
-        await failPage(deps.db, page, STORAGE_UNAVAILABLE.code, STORAGE_UNAVAILABLE.message);
+        const failure = classifyFailure(error);
+        log.error("page failed after retries", { code: failure.code, error: String(error) });
+        await failPage(deps.db, page, failure.code, failure.message);
         return;
       }
       throw error;
