@@ -7,6 +7,8 @@ ARG NODE_VERSION=24.21.0
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
+# postinstall patches a dependency (see the script).
+COPY scripts/patches ./scripts/patches
 RUN npm ci --no-audit --no-fund
 
 FROM deps AS build
