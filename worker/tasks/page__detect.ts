@@ -3,7 +3,7 @@ import { getDocument, getPage } from "../../db/documents";
 import { completePage, failPage, markPageProcessing } from "../../db/pages";
 import { isAppError } from "../../lib/errors";
 import { pageDetectPayload } from "../../lib/jobs";
-import { objectKeys, putObject } from "../../lib/s3";
+import { deletePrefix, objectKeys, putObject } from "../../lib/s3";
 import type { WorkerDeps } from "../deps";
 import { freeNow } from "../free-buffer";
 import { ModelRunError } from "../model/session";
@@ -78,6 +78,13 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
       });
       log.info("page done", { detections: detections.length, renderMs: Math.round(rendered.renderMs), inferMs: Math.round(inferMs) });
     } catch (error) {
+      // Deleted while this page was in progress: its writes failed on the missing rows, and what it stored
+      // (the page image, put after the deletion emptied the document's prefix) is removed here.
+      if (await getDocument(deps.db, documentId).then((d) => !d, () => false)) {
+        await deletePrefix(deps.storage, objectKeys.documentPrefix(documentId));
+        log.info("document deleted while its page was processed");
+        return;
+      }
       if (isAppError(error)) {
         log.warn("page failed", { code: error.code, reason: error.message });
         await failPage(deps.db, page, error.code, error.userMessage);
