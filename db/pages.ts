@@ -9,7 +9,7 @@ export async function startProcessing(
   db: Db,
   documentId: string,
   pageCount: number,
-  model: { id: string; name: string; version: string; kind: string },
+  model: { id: string; name: string; version: string; kind: string; labels: string[] },
 ) {
   return db.transaction(async (tx) => {
     const rows = Array.from({ length: pageCount }, (_, i) => ({ documentId, pageNumber: i + 1 }));
@@ -24,6 +24,7 @@ export async function startProcessing(
       modelName: model.name,
       modelVersion: model.version,
       modelKind: model.kind,
+      modelLabels: model.labels,
       startedAt: current?.startedAt ?? new Date(),
     });
     const open = await tx

@@ -40,6 +40,8 @@ export const documents = pgTable(
     modelName: text("model_name"),
     modelVersion: text("model_version"),
     modelKind: text("model_kind"),
+    /** The model's label map (class index -> name), for exports of this document. */
+    modelLabels: jsonb("model_labels").$type<string[]>(),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

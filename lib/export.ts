@@ -30,12 +30,16 @@ export function toDetectionsJson(doc: Document, pages: Page[], detections: Detec
   };
 }
 
-/** COCO detection results plus images/categories, in the pixels of the stored page images. */
-export function toCoco(doc: Document, pages: Page[], detections: DetectionRow[], labels: string[]) {
+/**
+ * COCO detection results plus images/categories, in the pixels of the stored page images. Categories are
+ * the model's label map (category id = class index + 1), or, for a document processed before label maps
+ * were stored, the classes its detections have.
+ */
+export function toCoco(doc: Document, pages: Page[], detections: DetectionRow[]) {
   const byPage = groupBy(detections, (d) => d.pageId);
   const categoryIds = new Map<string, number>();
+  doc.modelLabels?.forEach((label, i) => categoryIds.has(label) || categoryIds.set(label, i + 1));
   for (const d of detections) if (!categoryIds.has(d.label)) categoryIds.set(d.label, d.classIndex + 1);
-  labels.forEach((l, i) => categoryIds.has(l) || categoryIds.set(l, i + 1));
   let annotationId = 0;
   const done = pages.filter((p) => p.status === "done" && p.imageWidth && p.imageHeight);
   return {

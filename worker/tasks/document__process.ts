@@ -59,6 +59,7 @@ export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
       name: manifest.name,
       version: manifest.version,
       kind: manifest.kind,
+      labels: manifest.labels,
     });
     if (!started) return;
     await helpers.addJobs(

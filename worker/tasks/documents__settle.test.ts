@@ -16,7 +16,7 @@ const SCHEMA = "q_settle";
 const ctx = testContext({ QUEUE_SCHEMA: SCHEMA });
 const settle = documentsSettle({ db: ctx.db, env: ctx.env, logger: createLogger("test-settle") });
 const helpers = { job: { id: "test" } } as unknown as JobHelpers;
-const model = { id: "test-model", name: "Test model", version: "1", kind: "baseline" };
+const model = { id: "test-model", name: "Test model", version: "1", kind: "baseline", labels: ["Text"] };
 
 async function jobId(key: string): Promise<string> {
   const [row] = await ctx.sql<{ id: string }[]>`select id::text as id from ${ctx.sql(SCHEMA)}.jobs where key = ${key}`;

@@ -7,8 +7,6 @@ import { handle, notFound, parseDocumentId } from "@/lib/server/http";
 
 export const dynamic = "force-dynamic";
 
-const PUBLAYNET_LABELS = ["Text", "Title", "List", "Table", "Figure"];
-
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   return handle(async () => {
     const id = parseDocumentId((await params).id);
@@ -17,7 +15,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     const doc = await getDocument(db(), id);
     if (!doc) notFound();
     const [pages, detections] = await Promise.all([listPages(db(), id), documentDetections(db(), id)]);
-    const body = format.data === "coco" ? toCoco(doc, pages, detections, PUBLAYNET_LABELS) : toDetectionsJson(doc, pages, detections);
+    const body = format.data === "coco" ? toCoco(doc, pages, detections) : toDetectionsJson(doc, pages, detections);
     const base = doc.filename.replace(/\.pdf$/i, "").replace(/[^\w.-]+/g, "_").slice(0, 80) || "document";
     return new Response(JSON.stringify(body, null, 2), {
       headers: {
