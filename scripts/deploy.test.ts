@@ -24,6 +24,11 @@ describe("Dockerfile and heroku.yml", () => {
     }
   });
 
+  it("keeps local installs and build outputs out of the build context (`COPY . .` would overwrite the image's own)", () => {
+    const ignored = read(".dockerignore").split("\n").map((l) => l.trim());
+    for (const entry of ["node_modules", ".next", "dist", ".tools", ".data", ".git"]) expect(ignored, entry).toContain(entry);
+  });
+
   it("runs npm scripts that exist, as a non-root user, on a Node that satisfies engines", () => {
     for (const [, script] of dockerfile.matchAll(/npm run ([\w:-]+)/g)) expect(pkg.scripts, script).toHaveProperty(script!);
     for (const [, script] of heroku.matchAll(/npm run ([\w:-]+)/g)) expect(pkg.scripts, script).toHaveProperty(script!);
