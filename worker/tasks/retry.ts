@@ -52,8 +52,9 @@ function chain(error: unknown): ErrorLike[] {
 
 /**
  * postgres.js: server errors are `PostgresError`s; its connection errors carry the failed `query`.
- * drizzle-orm wraps both in a `DrizzleQueryError`. Checked by shape: the worker loads drizzle's CommonJS
- * build and tests its ESM build, so `instanceof` would depend on who imported it.
+ * drizzle-orm wraps both in a `DrizzleQueryError`. Checked by shape: drizzle's classes exist twice (its
+ * CommonJS build under worker/resolve-ts.ts, its ESM build in the bundle and the tests), so `instanceof`
+ * would depend on who imported them.
  */
 function isDatabaseError(e: ErrorLike): boolean {
   return e.name === "PostgresError" || e.constructor?.name === "DrizzleQueryError" || Object.prototype.hasOwnProperty.call(e, "query");
