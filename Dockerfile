@@ -7,8 +7,9 @@ ARG NODE_VERSION=24.21.0
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-# postinstall patches a dependency (see the script).
+# postinstall checks the Node version, then patches a dependency (see the scripts).
 COPY scripts/patches ./scripts/patches
+COPY scripts/node-version.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 
 FROM deps AS build
@@ -33,7 +34,7 @@ COPY --from=build --chown=node:node /app/dist/worker ./dist/worker
 COPY --from=build --chown=node:node /app/worker ./worker
 COPY --from=build --chown=node:node /app/lib ./lib
 COPY --from=build --chown=node:node /app/db ./db
-COPY --from=build --chown=node:node /app/scripts/migrate.ts /app/scripts/model-pull.ts ./scripts/
+COPY --from=build --chown=node:node /app/scripts/migrate.ts /app/scripts/model-pull.ts /app/scripts/node-version.mjs ./scripts/
 # Models: the generated baseline, plus whatever MODEL_PULL fetched; mount a volume here to bring your own.
 COPY --from=build --chown=node:node /app/models ./models
 # Web: Next.js standalone output (its own trimmed node_modules) and static assets.

@@ -52,7 +52,7 @@ describe("the worker command", () => {
   it("is the same bundle, under the worker's malloc settings, on Heroku and in `npm run worker`", () => {
     const command = `GLIBC_TUNABLES=${WORKER_GLIBC_TUNABLES} node dist/worker/index.mjs`;
     expect(heroku).toContain(`worker: env ${command}\n`);
-    expect(pkg.scripts.worker).toBe(command);
+    expect(pkg.scripts.worker).toBe(`node scripts/node-version.mjs && ${command}`);
     // The image builds the bundle that the command runs.
     expect(read("Dockerfile")).toMatch(/npm run build:worker/);
     expect(pkg.scripts["build:worker"]).toMatch(/scripts\/build-worker\.ts/);
