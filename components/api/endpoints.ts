@@ -12,6 +12,7 @@ import { apiJson } from "./fetch-json";
 /** React Query keys, in one place so the event stream and the queries agree. */
 export const queryKeys = {
   document: (id: string) => ["document", id] as const,
+  documentSummary: (id: string) => ["document-summary", id] as const,
   page: (id: string, pageNumber: number) => ["page", id, pageNumber] as const,
   documentList: (params: DocumentListParams) => ["documents", params] as const,
   documentLists: () => ["documents"] as const,
@@ -25,6 +26,8 @@ export const exportUrl = (id: string, format: "json" | "coco") => `${documentUrl
 export const eventsUrl = (id: string) => `${documentUrl(id)}/events`;
 
 export const fetchDocument = (id: string, signal?: AbortSignal) => apiJson(documentUrl(id), documentDetailSchema, { signal });
+export const fetchDocumentSummary = (id: string, signal?: AbortSignal) =>
+  apiJson(`${documentUrl(id)}?pages=none`, documentOnly, { signal }).then((r) => r.document);
 export const fetchPage = (id: string, n: number, signal?: AbortSignal) =>
   apiJson(`${documentUrl(id)}/pages/${n}`, pageOnly, { signal }).then((r) => r.page);
 

@@ -1,15 +1,26 @@
 "use client";
 
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type DragEvent } from "react";
+import type { DocumentDto } from "@/lib/api-types";
+import { queryKeys } from "@/components/api/endpoints";
 import { formatBytes } from "@/components/format";
+import { isTerminal } from "@/components/viewer/document-cache";
+import { DocumentRow } from "./document-row";
+import { useRecentDocuments } from "./recent-documents";
 import { UploadRow } from "./upload-row";
 import { useUploads } from "./use-uploads";
 
 const hasFiles = (event: { dataTransfer: DataTransfer | null }) => Array.from(event.dataTransfer?.types ?? []).includes("Files");
 
-/** Drag-and-drop (one or many PDFs) or a file picker; each file gets its own row with progress. */
+/**
+ * Drag-and-drop (one or many PDFs) or a file picker; each file gets its own row with progress, and the
+ * documents uploaded from this browser before (localStorage) are listed below them, followed live as well.
+ */
 export function DropZone({ maxBytes }: { maxBytes: number }) {
-  const { items, addFiles, clearFinished } = useUploads(maxBytes);
+  const client = useQueryClient();
+  const recent = useRecentDocuments();
+  const { items, addFiles, clearFinished } = useUploads(maxBytes, recent.remember);
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
   const input = useRef<HTMLInputElement>(null);
@@ -51,7 +62,17 @@ export function DropZone({ maxBytes }: { maxBytes: number }) {
     addFiles(Array.from(event.dataTransfer.files));
   };
 
-  const finished = items.some((i) => i.phase === "queued" || i.phase === "failed" || i.phase === "rejected");
+  const documentFinished = (id: string) => {
+    const doc = client.getQueryData<DocumentDto>(queryKeys.documentSummary(id));
+    return doc !== undefined && isTerminal(doc.status);
+  };
+  const inList = new Set(items.flatMap((i) => (i.document ? [i.document.id] : [])));
+  const earlier = recent.ids.filter((id) => !inList.has(id));
+  const finished = items.some((i) => i.phase === "queued" || i.phase === "failed" || i.phase === "rejected") || earlier.length > 0;
+  const clear = () => {
+    clearFinished(documentFinished);
+    recent.forget(recent.ids.filter(documentFinished));
+  };
 
   return (
     <section aria-labelledby={`${inputId}-title`} className="space-y-6">
@@ -102,19 +123,22 @@ export function DropZone({ maxBytes }: { maxBytes: number }) {
         />
       </div>
 
-      {items.length > 0 && (
+      {items.length + earlier.length > 0 && (
         <div className="space-y-3">
           <div className="flex items-center justify-between">
             <h2 className="text-base font-medium">Uploads</h2>
             {finished && (
-              <button type="button" onClick={clearFinished} className="rounded px-2 py-1 text-sm text-ink-muted hover:bg-neutral-100 hover:text-ink">
+              <button type="button" onClick={clear} className="rounded px-2 py-1 text-sm text-ink-muted hover:bg-neutral-100 hover:text-ink">
                 Clear finished
               </button>
             )}
           </div>
           <ul aria-label="Uploads" data-testid="upload-list" className="space-y-3">
             {items.map((item) => (
-              <UploadRow key={item.key} item={item} />
+              <UploadRow key={item.key} item={item} onGone={(id) => recent.forget([id])} />
+            ))}
+            {earlier.map((id) => (
+              <DocumentRow key={id} id={id} onGone={(gone) => recent.forget([gone])} />
             ))}
           </ul>
         </div>

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { formatBytes } from "@/components/format";
+import { DocumentRow } from "./document-row";
 import type { UploadItem } from "./use-uploads";
 
 function statusText(item: UploadItem): string {
@@ -20,8 +21,12 @@ function statusText(item: UploadItem): string {
   }
 }
 
-/** One file of the upload list: name, size, bytes sent, what is happening, and the document link once queued. */
-export function UploadRow({ item }: { item: UploadItem }) {
+/**
+ * One file of the upload list: name, size, bytes sent and what is happening; once queued, the row follows
+ * its document (pages done, done, failed) with the document link.
+ */
+export function UploadRow({ item, onGone }: { item: UploadItem; onGone: (id: string) => void }) {
+  if (item.phase === "queued" && item.document) return <DocumentRow id={item.document.id} name={item.name} size={item.size} onGone={onGone} />;
   // aria-valuenow is the percentage of bytes sent; aria-valuetext gives the bytes themselves.
   const percent = item.size ? Math.min(100, Math.round((item.loaded / item.size) * 100)) : 0;
   const bad = item.phase === "failed" || item.phase === "rejected";

@@ -20,7 +20,7 @@ export type UploadItem = {
 type Action =
   | { type: "add"; items: UploadItem[] }
   | { type: "update"; key: string; patch: Partial<UploadItem> }
-  | { type: "clear" };
+  | { type: "clear"; documentFinished: (id: string) => boolean };
 
 const FINISHED: ReadonlySet<UploadPhase> = new Set(["rejected", "queued", "failed"]);
 
@@ -31,12 +31,18 @@ function reducer(items: UploadItem[], action: Action): UploadItem[] {
     case "update":
       return items.map((item) => (item.key === action.key ? { ...item, ...action.patch } : item));
     case "clear":
-      return items.filter((item) => !FINISHED.has(item.phase));
+      // A queued upload is finished once its document is (the row follows the document from then on).
+      return items.filter((item) =>
+        item.phase === "queued" ? !(item.document && action.documentFinished(item.document.id)) : !FINISHED.has(item.phase),
+      );
   }
 }
 
-/** The upload list: every accepted file starts at once (uploads run in parallel); rejected ones say why. */
-export function useUploads(maxBytes: number) {
+/**
+ * The upload list: every accepted file starts at once (uploads run in parallel); rejected ones say why.
+ * `onCreated` hears of each document as soon as the server has made it (the home page remembers it).
+ */
+export function useUploads(maxBytes: number, onCreated: (documentId: string) => void = () => {}) {
   const [items, dispatch] = useReducer(reducer, []);
   const counter = useRef(0);
   const controllers = useRef(new Set<AbortController>());
@@ -53,7 +59,10 @@ export function useUploads(maxBytes: number) {
     uploadPdf(
       file,
       {
-        onCreated: (document) => update({ document, phase: "uploading" }),
+        onCreated: (document) => {
+          onCreated(document.id);
+          update({ document, phase: "uploading" });
+        },
         onProgress: (loaded) => update({ loaded }),
         onSent: () => update({ phase: "verifying", loaded: file.size }),
       },
@@ -68,7 +77,7 @@ export function useUploads(maxBytes: number) {
       )
       .catch((error: unknown) => update({ phase: "failed", error: errorMessage(error) }))
       .finally(() => controllers.current.delete(controller));
-  }, []);
+  }, [onCreated]);
 
   const addFiles = useCallback(
     (files: Iterable<File>) => {
@@ -95,7 +104,7 @@ export function useUploads(maxBytes: number) {
     [maxBytes, start],
   );
 
-  const clearFinished = useCallback(() => dispatch({ type: "clear" }), []);
+  const clearFinished = useCallback((documentFinished: (id: string) => boolean) => dispatch({ type: "clear", documentFinished }), []);
 
   return { items, addFiles, clearFinished };
 }

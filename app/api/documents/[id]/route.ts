@@ -4,16 +4,22 @@ import { requireAdmin } from "@/lib/server/admin-auth";
 import { db, queue, storage } from "@/lib/server/context";
 import { deleteDocument } from "@/lib/server/document-actions";
 import { handle, notFound, parseDocumentId } from "@/lib/server/http";
+import { z } from "zod";
 
 export const dynamic = "force-dynamic";
 
 type Ctx = { params: Promise<{ id: string }> };
 
-export async function GET(_request: Request, { params }: Ctx) {
+/** `?pages=none`: the document alone (what the home page polls for each recent upload; pages can be thousands). */
+const querySchema = z.object({ pages: z.enum(["all", "none"]).catch("all") });
+
+export async function GET(request: Request, { params }: Ctx) {
   return handle(async () => {
     const id = parseDocumentId((await params).id);
+    const query = querySchema.parse({ pages: new URL(request.url).searchParams.get("pages") ?? undefined });
     const doc = await getDocument(db(), id);
     if (!doc) notFound();
+    if (query.pages === "none") return Response.json({ document: toDocumentDto(doc) });
     const pages = await listPages(db(), id);
     return Response.json({ document: toDocumentDto(doc), pages: pages.map((p) => toPageDto(p)) });
   });
