@@ -82,4 +82,23 @@ describe("cleanFilename", () => {
     expect(long.endsWith(".pdf")).toBe(true);
     expect(cleanFilename("///")).toBe("document.pdf");
   });
+
+  it("drops bidi controls and the other invisible format characters (Unicode Cf), so a name reads as what it is", () => {
+    // U+202E RIGHT-TO-LEFT OVERRIDE shows "a\u202eFDP.exe.pdf" as "apdf.exe.PDF".
+    expect(cleanFilename("a\u202eFDP.exe.pdf")).toBe("aFDP.exe.pdf");
+    const bidi = ["\u061c", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"];
+    for (const c of bidi) expect(cleanFilename(`re${c}port.pdf`), `U+${c.codePointAt(0)!.toString(16)}`).toBe("report.pdf");
+    // Zero-width space and joiners, word joiner, soft hyphen, BOM, a tag character, an interlinear annotation mark.
+    expect(cleanFilename("in\u200bvi\u200csi\u200dble\u2060\u00ad\ufeff\u{e0041}\ufff9.pdf")).toBe("invisible.pdf");
+    expect(cleanFilename("\u202e\u2066")).toBe("document.pdf");
+    // What is visible stays: accents, other scripts, emoji.
+    expect(cleanFilename("Résumé — 履歴書 📄.pdf")).toBe("Résumé — 履歴書 📄.pdf");
+    expect(cleanFilename("تقرير.pdf")).toBe("تقرير.pdf");
+  });
+
+  it("stores the cleaned name, so the list and the viewer show it", async () => {
+    const { document } = await createUpload(ctx, { filename: "invoice\u202efdp.exe.pdf", sizeBytes: 10, contentType: "application/pdf" });
+    expect(document.filename).toBe("invoicefdp.exe.pdf");
+    expect((await getDocument(ctx.db, document.id))?.filename).toBe("invoicefdp.exe.pdf");
+  });
 });

@@ -11,11 +11,14 @@ import { deletePrefix, headObject, objectKeys, presignUpload, readObjectHead, UP
 export const PDF_CONTENT_TYPE = "application/pdf";
 const MAX_FILENAME_LENGTH = 200;
 
-/** Keeps what a person would recognise of a filename: no directories, no control characters, bounded length. */
+/**
+ * Keeps what a person would recognise of a filename: no directories, no control characters, no invisible
+ * format characters (Unicode Cf: bidi overrides and isolates that make `a\u202eFDP.exe.pdf` read
+ * "apdf.exe.PDF", zero-width spaces and joiners, soft hyphens, BOMs, tag characters), bounded length.
+ */
 export function cleanFilename(raw: string): string {
   const base = raw.split(/[\\/]/).pop() ?? "";
-  // eslint-disable-next-line no-control-regex
-  let name = base.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").replace(/\s+/g, " ").trim();
+  let name = base.replace(/[\p{Cc}\p{Cf}]/gu, "").replace(/\s+/g, " ").trim();
   if (name.length > MAX_FILENAME_LENGTH) {
     const ext = /\.[a-z0-9]{1,8}$/i.exec(name)?.[0] ?? "";
     name = name.slice(0, MAX_FILENAME_LENGTH - ext.length) + ext;
