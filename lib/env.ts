@@ -41,6 +41,11 @@ export const envSchema = z.object({
   MAX_PAGE_PIXELS: int(4_000_000),
   /** A page whose rendering takes longer fails with a clear reason. */
   RENDER_TIMEOUT_MS: int(30_000),
+  /**
+   * Width in pixels of the page image stored for the viewer (JPEG), drawn apart from the model input and
+   * capped by MAX_PAGE_PIXELS; 0 stores the model's input image (WebP) instead, as before.
+   */
+  DISPLAY_IMAGE_WIDTH: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(10_000).default(1600)),
   /** Model folder (holds model.json + the .onnx). */
   MODEL_DIR: z.preprocess(emptyAsUndefined, z.string().default("models/baseline")),
   /** Hugging Face hub (or a mirror) that `npm run model:pull` downloads from. */

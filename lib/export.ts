@@ -44,7 +44,7 @@ export function toCoco(doc: Document, pages: Page[], detections: DetectionRow[])
   const done = pages.filter((p) => p.status === "done" && p.imageWidth && p.imageHeight);
   return {
     info: { description: `Pagewise detections for ${doc.filename}`, model: doc.modelId, version: doc.modelVersion },
-    images: done.map((p) => ({ id: p.pageNumber, file_name: `page-${p.pageNumber}.webp`, width: p.imageWidth, height: p.imageHeight })),
+    images: done.map((p) => ({ id: p.pageNumber, file_name: `page-${p.pageNumber}.${/\.(\w+)$/.exec(p.imageKey ?? "")?.[1] ?? "webp"}`, width: p.imageWidth, height: p.imageHeight })),
     categories: [...categoryIds].map(([name, id]) => ({ id, name })),
     annotations: done.flatMap((p) =>
       (byPage.get(p.id) ?? []).map((d) => {

@@ -118,6 +118,6 @@ export async function deletePrefix(storage: Storage, prefix: string): Promise<nu
 export const objectKeys = {
   documentPrefix: (documentId: string) => `documents/${documentId}/`,
   upload: (documentId: string) => `documents/${documentId}/source.pdf`,
-  pageImage: (documentId: string, pageNumber: number, ext: "webp" | "png") =>
+  pageImage: (documentId: string, pageNumber: number, ext: "webp" | "png" | "jpg") =>
     `documents/${documentId}/pages/${String(pageNumber).padStart(5, "0")}.${ext}`,
 };

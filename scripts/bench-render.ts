@@ -2,9 +2,10 @@
  * Page rendering speed: our renderer (pdf.js + @napi-rs/canvas in a worker thread, PNG + model input)
  * against poppler's pdftoppm at the same size (800 px short edge, PNG), on generated pages.
  *
- *   tsx scripts/bench-render.ts [--pages 20] [--format png|webp]
+ *   tsx scripts/bench-render.ts [--pages 20] [--format png|webp|jpeg] [--display 1600]
  *
- * Prints medians in ms/page. pdftoppm is timed two ways: one process per page (what a per-page job
+ * --display: the viewer's image drawn apart at that width (what the worker stores), the model input at 800.
+ * Prints medians in ms/page, and the stored image's size per page. pdftoppm is timed two ways: one process per page (what a per-page job
  * would pay, parse included) and one process for the whole document (divided by the page count).
  */
 import { spawnSync } from "node:child_process";
@@ -16,10 +17,12 @@ import { createRenderer } from "../worker/render/renderer";
 import { buildDocument } from "./fixtures/test-pdf";
 
 const { values } = parseArgs({
-  options: { pages: { type: "string", default: "20" }, format: { type: "string", default: "png" } },
+  options: { pages: { type: "string", default: "20" }, format: { type: "string", default: "png" }, display: { type: "string", default: "0" } },
 });
 const pages = Number(values.pages);
-const format = values.format === "webp" ? "webp" : "png";
+const format = values.format === "webp" || values.format === "jpeg" ? values.format : "png";
+const displayWidth = Number(values.display);
+if (!Number.isInteger(displayWidth) || displayWidth < 0) throw new Error("--display must be a width in pixels (0: none)");
 if (!Number.isInteger(pages) || pages < 1) throw new Error("--pages must be a positive integer");
 
 const median = (xs: number[]) => {
@@ -43,13 +46,19 @@ try {
   const wall: number[] = [];
   const render: number[] = [];
   const encode: number[] = [];
+  const display: number[] = [];
+  const bytes: number[] = [];
+  let shown = "";
   for (let n = 1; n <= pages; n++) {
     const started = performance.now();
-    const page = await renderer.render({ pdfPath, pageNumber: n, resize: { type: "shortest-edge", shortestEdge: 800, maxSize: 1333 }, inputFormat: "BGR", imageFormat: format });
+    const page = await renderer.render({ pdfPath, pageNumber: n, resize: { type: "shortest-edge", shortestEdge: 800, maxSize: 1333 }, inputFormat: "BGR", imageFormat: format, ...(displayWidth ? { displayWidth } : {}) });
     wall.push(performance.now() - started);
     render.push(page.renderMs);
     encode.push(page.encodeMs);
-    if (page.imageWidth !== 800 || page.imageHeight !== 1035) throw new Error(`unexpected size ${page.imageWidth}x${page.imageHeight}`);
+    display.push(page.displayMs);
+    bytes.push(page.image.byteLength);
+    shown = `${page.imageWidth} x ${page.imageHeight}`;
+    if (page.modelWidth !== 800 || page.modelHeight !== 1035) throw new Error(`unexpected size ${page.modelWidth}x${page.modelHeight}`);
   }
   await renderer.close();
 
@@ -69,8 +78,10 @@ try {
     wholeDoc = (performance.now() - started) / pages;
   }
 
-  console.log(`${pages} generated letter pages at 800 x 1035, ${format.toUpperCase()}; ${os.cpus().length} CPUs, Node ${process.version}`);
-  console.log(`ours: thread start + open ${ms(bootMs)}; per page median ${ms(median(wall))} (render ${ms(median(render))}, encode + model input ${ms(median(encode))})`);
+  const kib = bytes.reduce((a, b) => a + b, 0) / bytes.length / 1024;
+  console.log(`${pages} generated letter pages, model input 800 x 1035, stored image ${shown} ${format.toUpperCase()}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), load ${os.loadavg()[0]!.toFixed(1)}, Node ${process.version}`);
+  console.log(`ours: thread start + open ${ms(bootMs)}; per page median ${ms(median(wall))} (render ${ms(median(render))}, display image ${ms(median(display))}, encode + model input ${ms(median(encode))}); stored ${kib.toFixed(0)} KiB/page`);
+  console.log(JSON.stringify({ pages, format, displayWidth, imageSize: shown, wallMsPerPage: +median(wall).toFixed(1), renderMsPerPage: +median(render).toFixed(1), displayMsPerPage: +median(display).toFixed(1), encodeMsPerPage: +median(encode).toFixed(1), storedKiBPerPage: +kib.toFixed(1) }));
   if (poppler) console.log(`pdftoppm -r ${dpi.toFixed(2)} -png: one process per page median ${ms(median(perProcess))}; whole document ${ms(wholeDoc)}/page`);
   else console.log("pdftoppm: not installed (apt-get install poppler-utils), no comparison");
 } finally {

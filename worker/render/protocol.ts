@@ -7,7 +7,12 @@ export type RenderRequest = {
   pageNumber: number;
   resize: ResizePolicy;
   inputFormat: "BGR" | "RGB";
-  imageFormat: "webp" | "png";
+  imageFormat: "webp" | "png" | "jpeg";
+  /**
+   * Width in pixels of the image stored for the viewer, drawn apart from the model input. Absent, or not
+   * wider than the model's render: the model's render is the image.
+   */
+  displayWidth?: number;
 };
 
 export type RenderedPage = {
@@ -29,6 +34,8 @@ export type RenderedPage = {
   renderMs: number;
   /** Image encoding, with the model input built alongside. */
   encodeMs: number;
+  /** Drawing the viewer's image at its own size (0 when the model's render is the image). */
+  displayMs: number;
 };
 
 export type ThreadRequest =

@@ -7,13 +7,13 @@ import { readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { parentPort } from "node:worker_threads";
-import { getDocument, type PDFDocumentProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
+import { getDocument, type PDFDocumentProxy, type PDFPageProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { DocumentInitParameters } from "pdfjs-dist/types/src/display/api";
 import { freeNow } from "../free-buffer";
 import { resizeBilinear, rgbaToChw } from "../model/preprocess";
 import { classify, noPages, PageRangeError } from "./classify";
 import type { RenderedPage, RenderRequest, ThreadReady, ThreadRequest, ThreadResponse } from "./protocol";
-import { renderSize } from "./size";
+import { displaySize, renderSize } from "./size";
 
 const require = createRequire(import.meta.url);
 const pdfjsRoot = path.dirname(require.resolve("pdfjs-dist/package.json"));
@@ -69,15 +69,32 @@ let stage: "open" | "page" = "open";
 
 // One canvas for every page: a new Skia surface per page is native memory the thread's GC does not see
 // as pressure, so RSS would climb page after page.
-let reusable: Canvas | null = null;
-function surface(width: number, height: number): Canvas {
-  if (!reusable) reusable = createCanvas(width, height);
-  else if (reusable.width !== width || reusable.height !== height) {
-    reusable.width = width;
-    reusable.height = height;
+// The viewer's image, when it is drawn at its own size, has a second one.
+const reusable: { model: Canvas | null; display: Canvas | null } = { model: null, display: null };
+function surface(width: number, height: number, slot: keyof typeof reusable = "model"): Canvas {
+  let canvas = reusable[slot];
+  if (!canvas) canvas = reusable[slot] = createCanvas(width, height);
+  else if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
   }
-  return reusable;
+  return canvas;
 }
+
+async function draw(page: PDFPageProxy, canvas: Canvas, scale: number): Promise<void> {
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  await page.render({ canvas: canvas as unknown as HTMLCanvasElement, viewport: page.getViewport({ scale }), background: "#ffffff" }).promise;
+}
+
+function encode(canvas: Canvas, format: RenderRequest["imageFormat"]): Promise<Buffer> {
+  if (format === "png") return canvas.encode("png");
+  return canvas.encode(format, format === "jpeg" ? JPEG_QUALITY : WEBP_QUALITY);
+}
+/** libwebp at 85 costs ~5x libjpeg-turbo at 88 per pixel (scripts/bench-render.ts); at twice the model's width the JPEG is the one that fits. */
+const WEBP_QUALITY = 85;
+const JPEG_QUALITY = 88;
 
 async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPage> {
   const started = performance.now();
@@ -91,18 +108,22 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
   try {
     const unit = page.getViewport({ scale: 1 });
     const size = renderSize(unit.width, unit.height, req.resize, maxPixels);
-    const viewport = page.getViewport({ scale: size.scale });
     canvas = surface(size.width, size.height);
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, size.width, size.height);
-    await page.render({ canvas: canvas as unknown as HTMLCanvasElement, viewport, background: "#ffffff" }).promise;
-    const rgba = ctx.getImageData(0, 0, size.width, size.height).data;
+    await draw(page, canvas, size.scale);
+    const rgba = canvas.getContext("2d").getImageData(0, 0, size.width, size.height).data;
     const renderMs = performance.now() - started;
+
+    // The viewer's image at its own size, from the operator list pdf.js keeps for the page: rasterised again, not parsed.
+    const displayStarted = performance.now();
+    const wanted = req.displayWidth ? displaySize(unit.width, unit.height, req.displayWidth, maxPixels) : null;
+    const display = wanted && wanted.width > size.width ? wanted : null;
+    const shown = display ? surface(display.width, display.height, "display") : canvas;
+    if (display) await draw(page, shown, display.scale);
+    const displayMs = display ? performance.now() - displayStarted : 0;
 
     // The encoder runs on libuv's pool while this thread builds the model input.
     const encodeStarted = performance.now();
-    const encoding = req.imageFormat === "webp" ? canvas.encode("webp", 85) : canvas.encode("png");
+    const encoding = encode(shown, req.imageFormat);
     const pixels =
       size.modelWidth === size.width && size.modelHeight === size.height
         ? rgba
@@ -117,14 +138,15 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
       widthPt: unit.width,
       heightPt: unit.height,
       rotation: ((page.rotate % 360) + 360) % 360,
-      imageWidth: size.width,
-      imageHeight: size.height,
+      imageWidth: shown.width,
+      imageHeight: shown.height,
       image,
       modelInput,
       modelWidth: size.modelWidth,
       modelHeight: size.modelHeight,
       renderMs,
       encodeMs: performance.now() - encodeStarted,
+      displayMs,
     };
   } finally {
     page.cleanup();

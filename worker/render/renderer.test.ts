@@ -133,6 +133,35 @@ describe("page renderer", () => {
     expectInkWhereSaid(page, spec);
   });
 
+  it("draws the viewer's image at its own width (JPEG), apart from the model input, capped by the pixel limit", async () => {
+    const file = await save(buildPdf([standardLayoutPage(), { ...standardLayoutPage(), rotate: 90 }]));
+    const page = await renderer.render(request(file, 1, { imageFormat: "jpeg", displayWidth: 1600 }));
+    expect(page).toMatchObject({ imageWidth: 1600, imageHeight: 2070, modelWidth: 800, modelHeight: 1035 });
+    expect(page.modelInput.length).toBe(3 * 800 * 1035);
+    expect(page.displayMs).toBeGreaterThan(0);
+    expect(Buffer.from(page.image.subarray(0, 3)).toString("hex")).toBe("ffd8ff");
+    const jpeg = await loadImage(Buffer.from(page.image));
+    expect([jpeg.width, jpeg.height]).toEqual([1600, 2070]);
+    // The same page as the model saw it: the detections, normalised, fall on the same ink.
+    expect(grayOf(page)[1035 * 400 + 400]).toBe(grayOf(await renderer.render(request(file, 1)))[1035 * 400 + 400]);
+
+    const turned = await renderer.render(request(file, 2, { imageFormat: "jpeg", displayWidth: 1600 }));
+    expect([turned.imageWidth, turned.imageHeight]).toEqual([1600, 1236]);
+
+    const small = createRenderer({ timeoutMs: 30_000, maxPixels: 2_000_000 });
+    try {
+      const capped = await small.render(request(file, 1, { imageFormat: "jpeg", displayWidth: 1600 }));
+      expect(capped.imageWidth * capped.imageHeight).toBeLessThanOrEqual(2_000_000);
+      expect(capped.imageWidth).toBe(1243);
+      expect([capped.modelWidth, capped.modelHeight]).toEqual([800, 1035]);
+    } finally {
+      await small.close();
+    }
+    // Not wider than the model's render: that render is the image.
+    const same = await renderer.render(request(file, 1, { imageFormat: "jpeg", displayWidth: 640 }));
+    expect(same).toMatchObject({ imageWidth: 800, imageHeight: 1035, displayMs: 0 });
+  });
+
   it("renders page after page of one document, as WebP", async () => {
     const file = await save(buildDocument(4, { blankEvery: 4 }));
     for (let p = 1; p <= 4; p++) {

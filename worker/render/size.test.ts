@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderSize } from "./size";
+import { displaySize, renderSize } from "./size";
 
 const DETECTRON2 = { type: "shortest-edge", shortestEdge: 800, maxSize: 1333 } as const;
 
@@ -29,5 +29,16 @@ describe("render size", () => {
     expect(renderSize(612, 792, fixed, 4_000_000)).toMatchObject({ width: 800, height: 1035, modelWidth: 800, modelHeight: 1035 });
     expect(renderSize(792, 612, fixed, 4_000_000)).toMatchObject({ width: 1035, height: 800, modelWidth: 800, modelHeight: 1035 });
     expect(renderSize(612, 792, { type: "fixed", width: 640, height: 640 }, 4_000_000)).toMatchObject({ width: 495, height: 640, modelWidth: 640, modelHeight: 640 });
+  });
+});
+
+describe("display size", () => {
+  it("is the asked width, aspect kept, and never over the pixel cap", () => {
+    expect(displaySize(612, 792, 1600, 4_000_000)).toMatchObject({ width: 1600, height: 2070 });
+    expect(displaySize(792, 612, 1600, 4_000_000)).toMatchObject({ width: 1600, height: 1236 });
+    const tall = displaySize(612, 4000, 1600, 4_000_000);
+    expect(tall.width * tall.height).toBeLessThanOrEqual(4_000_000);
+    expect(tall).toMatchObject({ width: 782, height: 5113 });
+    expect(displaySize(612, 792, 1600, 4_000_000).scale).toBeCloseTo(1600 / 612, 10);
   });
 });

@@ -47,3 +47,13 @@ export function renderSize(widthPt: number, heightPt: number, resize: ResizePoli
     capped,
   };
 }
+
+/**
+ * The viewer's image: `width` pixels wide, so a page stays sharp at 100 % on a high-density screen and
+ * when zoomed, and never more than `maxPixels` (aspect kept).
+ */
+export function displaySize(widthPt: number, heightPt: number, width: number, maxPixels: number): { scale: number; width: number; height: number } {
+  let scale = width / widthPt;
+  if (widthPt * scale * heightPt * scale > maxPixels) scale = Math.sqrt(maxPixels / (widthPt * heightPt));
+  return { scale, width: Math.max(1, Math.floor(widthPt * scale)), height: Math.max(1, Math.floor(heightPt * scale)) };
+}

@@ -10,6 +10,17 @@ import { ModelRunError } from "../model/session";
 import { renderPolicy } from "../model/policy";
 import { classifyFailure, isLastAttempt } from "./retry";
 
+/**
+ * The viewer's image: drawn at its own width as JPEG (libwebp costs ~5x as much per pixel, which at twice
+ * the model's width would no longer hide behind inference; see scripts/bench-render.ts), or, with width 0,
+ * the model's own render as WebP.
+ */
+export function displayImage(width: number) {
+  return width > 0
+    ? { request: { imageFormat: "jpeg", displayWidth: width }, ext: "jpg", contentType: "image/jpeg" } as const
+    : { request: { imageFormat: "webp" }, ext: "webp", contentType: "image/webp" } as const;
+}
+
 /** Renders one page, runs the model on it and stores image + detections. */
 export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
   return async (payload, helpers) => {
@@ -21,6 +32,7 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
       return;
     }
     await markPageProcessing(deps.db, page);
+    const display = displayImage(deps.env.DISPLAY_IMAGE_WIDTH);
 
     try {
       const file = await deps.pdfCache.get(doc.id, doc.objectKey);
@@ -29,10 +41,10 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
         pageNumber,
         resize: renderPolicy(deps.model),
         inputFormat: deps.model.manifest.inputFormat,
-        imageFormat: "webp",
+        ...display.request,
       });
-      const imageKey = objectKeys.pageImage(documentId, pageNumber, "webp");
-      const uploaded = putObject(deps.storage, imageKey, rendered.image, "image/webp");
+      const imageKey = objectKeys.pageImage(documentId, pageNumber, display.ext);
+      const uploaded = putObject(deps.storage, imageKey, rendered.image, display.contentType);
       uploaded.catch(() => {}); // awaited below; keeps an early rejection from being reported as unhandled
 
       let note: string | null = null;
