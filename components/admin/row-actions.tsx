@@ -1,15 +1,18 @@
 "use client";
 
 import type { DocumentDto } from "@/lib/api-types";
+import { retryVerdict } from "@/lib/retry-rule";
 
 export type RowAction = "retry" | "cancel" | "delete";
 
-const RETRYABLE = new Set<DocumentDto["status"]>(["failed", "cancelled"]);
 const CANCELLABLE = new Set<DocumentDto["status"]>(["uploading", "queued", "processing"]);
 
 const base = "rounded px-2 py-1 text-xs font-medium disabled:cursor-not-allowed disabled:opacity-40";
 
-/** Retry (failed or cancelled), Cancel (still running), Delete (always, after confirmation). */
+/**
+ * Retry (cancelled, or failed for a reason that can change), Cancel (still running), Delete (always, after
+ * confirmation). A failed document without Retry says why.
+ */
 export function RowActions({
   document,
   busy,
@@ -19,9 +22,15 @@ export function RowActions({
   busy: boolean;
   onAction: (action: RowAction, document: DocumentDto) => void;
 }) {
+  const verdict = retryVerdict({ status: document.status, errorCode: document.error?.code ?? null });
   return (
-    <div className="flex flex-wrap gap-1">
-      {RETRYABLE.has(document.status) && (
+    <div className="flex flex-wrap items-center gap-1">
+      {document.status === "failed" && !verdict.retryable && (
+        <span data-testid="no-retry" className="max-w-56 text-xs text-ink-muted">
+          No retry: {verdict.why}
+        </span>
+      )}
+      {verdict.retryable && (
         <button
           type="button"
           disabled={busy}

@@ -5,6 +5,7 @@ import { deleteDocumentRow, getDocument, transitionDocument } from "../../db/doc
 import { detections, pages, type Document } from "../../db/schema";
 import { env } from "../env";
 import { AppError } from "../errors";
+import { retryVerdict } from "../retry-rule";
 import { jobKeys } from "../jobs";
 import { deletePrefix, objectKeys, type Storage } from "../s3";
 import { enqueueDocument } from "./uploads";
@@ -17,14 +18,12 @@ async function mustGet(db: Db, id: string): Promise<Document> {
   return doc;
 }
 
-/** Failed or cancelled documents go back to the queue; pages already done are kept. */
+/** Failed or cancelled documents go back to the queue, unless the failure cannot change; pages already done are kept. */
 export async function retryDocument(deps: Deps, id: string): Promise<Document> {
   const doc = await mustGet(deps.db, id);
-  if (doc.status !== "failed" && doc.status !== "cancelled") {
-    throw new AppError("conflict", "not retryable", `Only failed or cancelled documents can be retried (this one is ${doc.status}).`);
-  }
-  if (doc.errorCode && ["upload_missing", "size_mismatch", "upload_expired", "pdf_invalid"].includes(doc.errorCode) && doc.pageCount === null) {
-    throw new AppError("conflict", "nothing to retry", "This upload never completed; please upload the file again.");
+  const verdict = retryVerdict(doc);
+  if (!verdict.retryable) {
+    throw new AppError(doc.status === "failed" ? "not_retryable" : "conflict", `not retryable (${doc.status}, ${doc.errorCode ?? "no code"})`, verdict.why);
   }
   const queued = await deps.db.transaction(async (tx) => {
     await tx

@@ -11,6 +11,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  not_retryable: 409,
   payload_too_large: 413,
   file_too_large: 413,
   unsupported_type: 415,
