@@ -48,7 +48,7 @@ function canEnter(folder: string, user: UnixUser): boolean {
 /** The first existing folder, from `/` down towards `target`, that `user` cannot enter; undefined when none. */
 export function firstBlockedFolder(target: string, user: UnixUser): string | undefined {
   const parts = path.resolve(target).split(path.sep).filter(Boolean);
-  let folder = path.sep;
+  let folder: string = path.sep;
   for (let i = 0; i <= parts.length; i++) {
     if (!existsSync(folder) || !statSync(folder).isDirectory()) return undefined;
     if (!canEnter(folder, user)) return folder;
