@@ -25,7 +25,7 @@ export function isSupported(version) {
 export function installHint(platform, arch) {
   const pkg = "node-" + (platform === "win32" ? "win" : platform) + "-" + arch;
   return (
-    "npm install --prefix .tools --no-save " + pkg + "@24 && " +
+    "mkdir -p .tools && npm install --prefix .tools --no-save " + pkg + "@24 && " +
     'export PATH="$PWD/.tools/node_modules/' + pkg + '/bin:$PATH"'
   );
 }

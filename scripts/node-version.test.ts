@@ -30,7 +30,7 @@ describe("the Node version check", () => {
     const result = check(process.execPath, ["20.20.2"]);
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toBe(versionProblem("20.20.2", process.platform, process.arch));
-    expect(result.stderr).toMatch(/^Pagewise needs Node >= 22\.18, you have 20\.20\.2; get Node 24 with: npm install --prefix \.tools --no-save node-\w+-\w+@24 && export PATH=/);
+    expect(result.stderr).toMatch(/^Pagewise needs Node >= 22\.18, you have 20\.20\.2; get Node 24 with: mkdir -p \.tools && npm install --prefix \.tools --no-save node-\w+-\w+@24 && export PATH=/);
     expect(check(process.execPath).status).toBe(0);
   });
 
