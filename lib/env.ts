@@ -67,6 +67,9 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Credentials of the local S3-compatible store (development and tests); production refuses them. */
+export const LOCAL_S3_CREDENTIALS = { accessKeyId: "pagewise-local", secretAccessKey: "pagewise-local-secret-key" };
+
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
@@ -81,7 +84,7 @@ export function productionProblems(env: Env): string[] {
   if (!env.DATABASE_URL) problems.push("DATABASE_URL is not set (the embedded Postgres is for development only)");
   if (!env.S3_ENDPOINT && !env.S3_ACCESS_KEY_ID)
     problems.push("S3 credentials are not set (S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY)");
-  if (env.S3_ACCESS_KEY_ID === "S3RVER") problems.push("S3_ACCESS_KEY_ID is the embedded store's dummy key");
+  if (env.S3_ACCESS_KEY_ID === LOCAL_S3_CREDENTIALS.accessKeyId) problems.push("S3_ACCESS_KEY_ID is the embedded store's dummy key");
   if (!env.ADMIN_PASSWORD) problems.push("ADMIN_PASSWORD is not set (the admin page has no default password)");
   else if (env.ADMIN_PASSWORD.length < 12) problems.push("ADMIN_PASSWORD is shorter than 12 characters");
   return problems;
