@@ -103,14 +103,15 @@ describe("admin session cookie", () => {
 
   it("is Secure in production", async () => {
     vi.resetModules();
-    const before = process.env.NODE_ENV;
-    process.env.NODE_ENV = "production";
+    const environment = process.env as Record<string, string | undefined>;
+    const before = environment.NODE_ENV;
+    environment.NODE_ENV = "production";
     try {
       const production = await importRoutes();
       const { attributes } = cookieAttributes((await login(production, PASSWORD, "198.51.100.2")).headers.get("set-cookie"));
       expect(attributes).toEqual(expect.arrayContaining(["httponly", "samesite=strict", "secure"]));
     } finally {
-      process.env.NODE_ENV = before;
+      environment.NODE_ENV = before;
       vi.resetModules();
     }
   });
