@@ -49,5 +49,11 @@ describe("configuration", () => {
     // The literal the store really uses, so renaming the constant alone cannot hide a mismatch.
     expect(productionProblems(parseEnv({ ...base, S3_ACCESS_KEY_ID: "pagewise-local", S3_SECRET_ACCESS_KEY: "x" }))).toHaveLength(1);
     expect(productionProblems(parseEnv({ ...base, S3_ACCESS_KEY_ID: "AKIAREAL", S3_SECRET_ACCESS_KEY: "x" }))).toEqual([]);
+    // `npm start` (a production build on this machine) runs the local store on loopback: nobody else can reach it.
+    const local = { ...base, S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId, S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey };
+    expect(productionProblems(parseEnv({ ...local, S3_ENDPOINT: "http://127.0.0.1:54330" }))).toEqual([]);
+    expect(productionProblems(parseEnv({ ...local, S3_ENDPOINT: "http://localhost:54330" }))).toEqual([]);
+    // Loopback for the server but published to browsers elsewhere: reachable, so refused.
+    expect(productionProblems(parseEnv({ ...local, S3_ENDPOINT: "http://127.0.0.1:54330", S3_PUBLIC_ENDPOINT: "https://files.example.com" }))).toHaveLength(1);
   });
 });

@@ -8,7 +8,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const productionWithLocalKey = {
   NODE_ENV: "production",
   DATABASE_URL: "postgres://pagewise:x@127.0.0.1:1/pagewise",
-  S3_ENDPOINT: "http://127.0.0.1:1",
+  S3_ENDPOINT: "http://s3.internal.example:9000",
   S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId,
   S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey,
   ADMIN_PASSWORD: "short",
