@@ -5,7 +5,7 @@ import { LOCAL_S3_CREDENTIALS } from "../lib/env";
 
 /** Both entry points refuse to start in production with development settings, naming each problem. */
 const root = path.resolve(import.meta.dirname, "..");
-const productionWithLocalKey = {
+const productionWithLocalKey: Record<string, string> = {
   NODE_ENV: "production",
   DATABASE_URL: "postgres://pagewise:x@127.0.0.1:1/pagewise",
   S3_ENDPOINT: "http://s3.internal.example:9000",
@@ -18,7 +18,7 @@ describe("production start guard", () => {
   it("the worker entry exits with the problems before it connects to anything", async () => {
     const child = spawn(process.execPath, ["--import", "./worker/resolve-ts.ts", "worker/index.ts"], {
       cwd: root,
-      env: { PATH: process.env.PATH, ...productionWithLocalKey, LOG_LEVEL: "info" },
+      env: { PATH: process.env.PATH, ...productionWithLocalKey, NODE_ENV: "production" as const, LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

@@ -56,7 +56,8 @@ describe("GET /api/documents (admin list)", () => {
   });
 
   it("refuses an unknown status, sort or page size with 400", async () => {
-    for (const query of [{ status: "lost" }, { sort: "password" }, { pageSize: "1000" }, { page: "0" }]) {
+    const bad: Record<string, string>[] = [{ status: "lost" }, { sort: "password" }, { pageSize: "1000" }, { page: "0" }];
+    for (const query of bad) {
       const { status, body } = await list(query);
       expect(status, JSON.stringify(query)).toBe(400);
       expect(body.error.code).toBe("validation_failed");
