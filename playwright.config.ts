@@ -12,6 +12,7 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 30_000 },
   fullyParallel: false,
+  forbidOnly: true,
   workers: 1,
   retries: 0,
   reporter: [["list"]],

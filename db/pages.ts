@@ -41,7 +41,7 @@ export async function markPageProcessing(db: Db, page: Page) {
       .update(pages)
       .set({ status: "processing", attempts: sql`${pages.attempts} + 1`, startedAt: new Date() })
       .where(eq(pages.id, page.id));
-    await recordEvent(tx, page.documentId, "page", { pageNumber: page.pageNumber });
+    await recordEvent(tx, page.documentId, "page", { pageNumber: page.pageNumber, status: "processing" });
   });
 }
 
@@ -61,7 +61,7 @@ export type PageResult = {
  * Locks the document row first so concurrent pages of one document count each other,
  * then the page's detections are replaced (never appended) and the document finished when it is.
  */
-async function settlePage(tx: Tx, page: Page, write: (tx: Tx) => Promise<void>) {
+async function settlePage(tx: Tx, page: Page, status: "done" | "failed", write: (tx: Tx) => Promise<void>) {
   await tx.select({ id: documents.id }).from(documents).where(eq(documents.id, page.documentId)).for("update");
   await write(tx);
   const [counts] = await tx
@@ -74,7 +74,8 @@ async function settlePage(tx: Tx, page: Page, write: (tx: Tx) => Promise<void>) 
     .where(eq(pages.documentId, page.documentId));
   const { done = 0, failed = 0, total = 0 } = counts ?? {};
   await tx.update(documents).set({ pagesDone: done, pagesFailed: failed, updatedAt: new Date() }).where(eq(documents.id, page.documentId));
-  await recordEvent(tx, page.documentId, "page", { pageNumber: page.pageNumber });
+  // The status makes the event log a record of every completion (a page done twice would show twice).
+  await recordEvent(tx, page.documentId, "page", { pageNumber: page.pageNumber, status });
   if (done + failed === total) {
     const allFailed = done === 0;
     await transitionDocument(tx, page.documentId, ["processing"], {
@@ -87,7 +88,7 @@ async function settlePage(tx: Tx, page: Page, write: (tx: Tx) => Promise<void>) 
 
 export async function completePage(db: Db, page: Page, result: PageResult) {
   await db.transaction((tx) =>
-    settlePage(tx, page, async (tx) => {
+    settlePage(tx, page, "done", async (tx) => {
       await tx.delete(detections).where(eq(detections.pageId, page.id));
       if (result.detections.length) {
         await tx
@@ -118,7 +119,7 @@ export async function completePage(db: Db, page: Page, result: PageResult) {
 
 export async function failPage(db: Db, page: Page, code: string, message: string) {
   await db.transaction((tx) =>
-    settlePage(tx, page, async (tx) => {
+    settlePage(tx, page, "failed", async (tx) => {
       await tx.delete(detections).where(eq(detections.pageId, page.id));
       await tx
         .update(pages)

@@ -55,6 +55,20 @@ test("boxes sit on the content, classes toggle, the threshold filters, and JSON 
   const first = page.getByTestId("page-1");
   const overlay = first.getByTestId("overlay");
   await expect(first.getByTestId("box")).toHaveCount(6);
+
+  // The page image really loaded: through the app's 302 to a presigned URL of the store, allowed by the
+  // page's own CSP, and decoded (an <img> with width/height has a box whether or not it loaded).
+  const img = first.locator("img").first();
+  await expect(img).toHaveAttribute("src", `/api/documents/${id}/pages/1/image`);
+  await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThan(0);
+  expect(await img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight])).toEqual([800, 1035]);
+  const redirect = await request.get(`/api/documents/${id}/pages/1/image`, { maxRedirects: 0 });
+  expect(redirect.status()).toBe(302);
+  const location = new URL(redirect.headers()["location"]!);
+  expect(location.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
+  // The runtime CSP is the layout's <meta>; the image came from the store's origin under it.
+  const csp = (await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content"))!;
+  expect(csp.split("; ").find((d) => d.startsWith("img-src"))).toContain(location.origin);
   await page.screenshot({ path: "test-results/e2e/viewer-layout.png", fullPage: true });
 
   // The figure's box, on screen, must be where the figure is drawn on the page (within a few pixels).
@@ -101,7 +115,19 @@ test("boxes sit on the content, classes toggle, the threshold filters, and JSON 
 });
 
 test("a file that is not a PDF gets a clear message and is not uploaded", async ({ page }) => {
+  const sent: { method: string; url: string; body: string | null }[] = [];
+  page.on("request", (r) => {
+    if (r.method() !== "GET") sent.push({ method: r.method(), url: r.url(), body: r.postData() });
+  });
   await page.goto("/");
   await page.getByTestId("file-input").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
   await expect(page.getByTestId("upload-row").filter({ hasText: "notes.txt" })).toContainText(/not a PDF/i);
+  // A PDF chosen afterwards goes all the way: by the time it is uploaded, anything sent for notes.txt was sent too.
+  await page.getByTestId("file-input").setInputFiles({ name: "after.pdf", mimeType: "application/pdf", buffer: Buffer.from(SHORT) });
+  await expect(page.getByTestId("upload-row").filter({ hasText: "after.pdf" }).getByRole("link", { name: "Open after.pdf" })).toBeVisible();
+  const creates = sent.filter((r) => r.method === "POST" && new URL(r.url).pathname === "/api/uploads");
+  expect(creates.map((r) => JSON.parse(r.body!).filename)).toEqual(["after.pdf"]);
+  const puts = sent.filter((r) => r.method === "PUT");
+  expect(puts).toHaveLength(1);
+  expect(sent.some((r) => r.body?.includes("hello") || r.url.includes("notes.txt"))).toBe(false);
 });

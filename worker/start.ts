@@ -29,6 +29,9 @@ export const RENDER_THREAD_HEAP_MB = 96;
 export type StartedWorker = { runner: Runner; deps: WorkerDeps; stop(): Promise<void> };
 
 /** Loads the model once, then runs the queue until `stop()`; the worker process and tests both use this. */
+/** Abandoned uploads are failed every 5 minutes; stuck documents are settled every minute. */
+export const CRONTAB = ["*/5 * * * * uploads__expire", "* * * * * documents__settle"].join("\n");
+
 export async function startWorker(opts: { env: Env; logger: Logger; model?: LoadedModel }): Promise<StartedWorker> {
   const { env, logger } = opts;
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not set: start Pagewise with `npm run dev` or set it");
@@ -54,7 +57,7 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
     pollInterval: POLL_INTERVAL_MS,
     noHandleSignals: true,
     logger: graphileLogger(logger),
-    crontab: ["*/5 * * * * uploads__expire", "* * * * * documents__settle"].join("\n"),
+    crontab: CRONTAB,
     taskList: {
       document__process: documentProcess(deps),
       page__detect: pageDetect(deps),

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detections, pages } from "../db/schema";
 import { eq, sql } from "drizzle-orm";
 import { buildDocument } from "../scripts/fixtures/test-pdf";
-import { testContext, uploadPdf, waitFor, waitForDocument } from "../scripts/test/context";
+import { pageCompletions, testContext, uploadPdf, waitFor, waitForDocument } from "../scripts/test/context";
 
 /**
  * The real worker process (`node --import ./worker/resolve-ts.ts worker/index.ts`), fed by jobs the web side adds:
@@ -69,6 +69,13 @@ describe("worker process", () => {
       const n = await ctx.db.select({ id: detections.id }).from(detections).where(eq(detections.pageId, page.id));
       expect(n.length, `page ${page.pageNumber}`).toBe(page.detectionCount);
     }
+    // Detections are replaced on every run, so count the runs: each page completed once, and only the
+    // pages in flight when the first worker died were started a second time.
+    const completions = await pageCompletions(ctx, doc.id);
+    expect([...completions.entries()]).toEqual(Array.from({ length: 16 }, (_, i) => [i + 1, 1]));
+    const restarted = rows.filter((p) => p.attempts > 1);
+    expect(rows.every((p) => p.attempts >= 1 && p.attempts <= 2)).toBe(true);
+    expect(restarted.length).toBeLessThanOrEqual(ctx.env.WORKER_CONCURRENCY);
     // Graphile Worker alone would keep the dead worker's jobs locked for 4 hours.
     expect(second.output()).toMatch(/released jobs of workers that stopped without unlocking them/);
     second.child.kill("SIGTERM");

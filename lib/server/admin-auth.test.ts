@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 
 describe("admin session", () => {
   let auth: typeof import("./admin-auth");
@@ -20,8 +20,23 @@ describe("admin session", () => {
     const session = auth.verifyLogin("correct horse battery staple", "5.6.7.9");
     const [expires, mac] = session.split(".");
     expect(auth.isAdminSession(`${Number(expires) + 3600}.${mac}`)).toBe(false);
-    expect(auth.isAdminSession(`${Math.floor(Date.now() / 1000) - 10}.${mac}`)).toBe(false);
     expect(() => auth.requireAdmin(requestWith())).toThrow(expect.objectContaining({ code: "unauthorized" }));
+  });
+
+  it("refuses a correctly signed session once it has expired", () => {
+    // Signed for real, a session's lifetime ago (plus a minute): only the expiry can refuse it.
+    const now = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], now: now - (auth.ADMIN_SESSION_SECONDS + 60) * 1000 });
+    let session: string;
+    try {
+      session = auth.verifyLogin("correct horse battery staple", "5.6.7.10");
+      expect(auth.isAdminSession(session)).toBe(true); // valid while it was fresh
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(Number(session.split(".")[0]) * 1000).toBeLessThan(now);
+    expect(auth.isAdminSession(session)).toBe(false);
+    expect(() => auth.requireAdmin(requestWith(`${auth.ADMIN_COOKIE}=${session}`))).toThrow(expect.objectContaining({ code: "unauthorized" }));
   });
 
   it("makes a client that keeps failing wait, without affecting others", () => {

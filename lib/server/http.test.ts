@@ -17,8 +17,28 @@ describe("request parsing at the API boundary", () => {
     await expect(parseJson(post('{"filename":"","sizeBytes":-1}'), schema)).rejects.toMatchObject({ code: "validation_failed" });
     const big = JSON.stringify({ filename: "x".repeat(MAX_JSON_BYTES), sizeBytes: 1 });
     await expect(parseJson(post(big), schema)).rejects.toMatchObject({ code: "payload_too_large" });
-    // A lying Content-Length does not get past the streaming limit either.
+    // A lying (too small) Content-Length does not get past the streaming limit either.
     await expect(parseJson(post(big, { "content-length": "10" }), schema)).rejects.toMatchObject({ code: "payload_too_large" });
+  });
+
+  it("refuses a declared oversized body from its Content-Length, without reading it", async () => {
+    let pulls = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls += 1;
+        controller.enqueue(new TextEncoder().encode('{"filename":"a.pdf","sizeBytes":3}'));
+        controller.close();
+      },
+    }, { highWaterMark: 0 }); // pulled only when read
+    const request = new Request("http://x/api", {
+      method: "POST",
+      body,
+      duplex: "half",
+      headers: { "content-type": "application/json", "content-length": String(MAX_JSON_BYTES + 1) },
+    } as RequestInit);
+    expect(request.headers.get("content-length")).toBe(String(MAX_JSON_BYTES + 1)); // really sent
+    await expect(parseJson(request, schema)).rejects.toMatchObject({ code: "payload_too_large" });
+    expect(pulls).toBe(0);
   });
 
   it("refuses ids that are not UUIDs", () => {

@@ -1,10 +1,10 @@
 import path from "node:path";
-import type { Env } from "../../lib/env";
+import { LOCAL_S3_CREDENTIALS, type Env } from "../../lib/env";
 import { startLocalS3 } from "../local-s3/server";
 import { startEmbeddedPostgres } from "./postgres";
 
-/** Credentials of the local S3-compatible store; it verifies signatures made with them. */
-export const LOCAL_S3_CREDENTIALS = { accessKeyId: "pagewise-local", secretAccessKey: "pagewise-local-secret-key" };
+/** Credentials of the local S3-compatible store (defined in lib/env.ts, which refuses them in production). */
+export { LOCAL_S3_CREDENTIALS };
 
 export type EmbeddedServices = {
   /** Variables to hand to web and worker so they use what was started here. */

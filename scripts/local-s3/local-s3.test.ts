@@ -254,8 +254,19 @@ describe("local S3 store behind the signature gate", () => {
       headers: { origin: ORIGIN, "access-control-request-method": "PUT", "access-control-request-headers": "content-type" },
     });
     expect(res.status).toBe(200);
-    expect(res.headers.get("access-control-allow-origin")).toBeTruthy();
+    // s3rver answers a preflight that matched a rule with `*` (S3 names the origin); either grants it.
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
     expect(res.headers.get("access-control-allow-methods")).toContain("PUT");
+    // Another site gets no CORS grant, neither on the preflight nor on a refusal from the gate.
+    const foreign = await fetch(`${s3.endpoint}/${BUCKET}/x.pdf`, {
+      method: "OPTIONS",
+      headers: { origin: "http://evil.test", "access-control-request-method": "PUT", "access-control-request-headers": "content-type" },
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+    const refused = await fetch(`${s3.endpoint}/${BUCKET}/x.pdf`, { headers: { origin: "http://evil.test" } });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("closes cleanly", async () => {

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import S3rver from "s3rver";
 import { verifySigV4 } from "./sigv4";
+import { LOCAL_S3_CREDENTIALS } from "../../lib/env";
 
 export type LocalS3Options = {
   dataDir: string;
@@ -264,15 +265,15 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  // Defaults match LOCAL_S3_CREDENTIALS and S3_BUCKET in scripts/embedded/services.ts and lib/env.ts.
+  // The bucket default matches S3_BUCKET's in lib/env.ts.
   const { values } = parseArgs({
     options: {
       dir: { type: "string", default: ".data/s3" },
       port: { type: "string", default: "54330" },
       host: { type: "string", default: "127.0.0.1" },
       bucket: { type: "string", default: "pagewise" },
-      "access-key-id": { type: "string", default: "pagewise-local" },
-      "secret-access-key": { type: "string", default: "pagewise-local-secret-key" },
+      "access-key-id": { type: "string", default: LOCAL_S3_CREDENTIALS.accessKeyId },
+      "secret-access-key": { type: "string", default: LOCAL_S3_CREDENTIALS.secretAccessKey },
       "cors-origin": { type: "string", multiple: true },
     },
   });

@@ -61,3 +61,12 @@ export async function waitForDocument(ctx: ReturnType<typeof testContext>, id: s
   );
   return { doc, pages: await listPages(ctx.db, id) };
 }
+
+/** How many times each page of a document was completed (`done` page events in its event log), by page number. */
+export async function pageCompletions(ctx: ReturnType<typeof testContext>, documentId: string): Promise<Map<number, number>> {
+  const rows = await ctx.sql<{ page: number; n: number }[]>`
+    select (payload->>'pageNumber')::int as page, count(*)::int as n from document_events
+    where document_id = ${documentId} and type = 'page' and payload->>'status' = 'done'
+    group by 1 order by 1`;
+  return new Map(rows.map((r) => [r.page, r.n]));
+}

@@ -1,9 +1,7 @@
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { describe, expect, it } from "vitest";
 import { resizeBilinear, rgbaToChw, shortestEdgeSize } from "./preprocess";
+import { PILLOW_SAMPLE, preprocessSamplePage, sha256 } from "./sample-page-reference";
+import { missingSharedFiles, SHARED_SAMPLE_PNG } from "./test-models";
 
 const gray = (values: number[]) => Uint8ClampedArray.from(values.flatMap((v) => [v, v, v, 255]));
 
@@ -63,60 +61,17 @@ describe("pre-processing", () => {
   });
 });
 
-/** ../shared/models, beside the repository: the sample page and what Detectron2's preprocessing made of it. */
-const SHARED = path.resolve(import.meta.dirname, "..", "..", "..", "shared", "models");
-const PNG = path.join(SHARED, "sample-page-1275x1650.png");
-const BIN = path.join(SHARED, "sample-page-input-3x1035x800-bgr-u8.bin");
-const shared = existsSync(PNG) && existsSync(BIN);
-if (!shared) console.warn(`SKIPPED: ${SHARED} has no sample page, so preprocessing parity with Detectron2 is not checked here`);
-
-/**
- * sha256 of Pillow 9.4's BILINEAR resize of the sample PNG to 800x1035, as BGR CHW bytes: the exact
- * transform of Detectron2's DefaultPredictor (ResizeShortestEdge 800/1333 via PIL, BGR, CHW).
- */
-const PIL_SAMPLE_SHA256 = "a8cc821a10ec2ce3144ad80db5cc14fb501ec85567a4704ce9bb07781c54ddff";
-
-describe.skipIf(!shared)("pre-processing of the shared sample page", () => {
-  async function oursOfSample() {
-    const png = await loadImage(readFileSync(PNG));
-    const canvas = createCanvas(png.width, png.height);
-    const ctx = canvas.getContext("2d");
-    ctx.drawImage(png, 0, 0);
-    expect([png.width, png.height]).toEqual([1275, 1650]);
-    const size = shortestEdgeSize(png.width, png.height, 800, 1333);
-    expect(size).toEqual({ width: 800, height: 1035 });
-    const rgba = ctx.getImageData(0, 0, png.width, png.height).data;
-    return rgbaToChw(resizeBilinear(rgba, png.width, png.height, size.width, size.height), size.width, size.height, "BGR");
-  }
-
+describe.skipIf(missingSharedFiles().includes(SHARED_SAMPLE_PNG))("pre-processing of the shared sample page", () => {
   it("gives exactly Pillow's bytes for the sample PNG resized to 800x1035, BGR CHW", async () => {
-    const ours = await oursOfSample();
-    expect(ours.length).toBe(3 * 1035 * 800);
-    expect(createHash("sha256").update(Uint8Array.from(ours)).digest("hex")).toBe(PIL_SAMPLE_SHA256);
-  });
-
-  it("is within 2 gray levels of the shared Detectron2-preprocessed input, when that input is the sample page", async (ctx) => {
-    const ours = await oursOfSample();
-    const theirs = readFileSync(BIN);
-    expect(theirs.length).toBe(ours.length);
-    let total = 0;
-    let max = 0;
-    for (let k = 0; k < ours.length; k++) {
-      const d = Math.abs(ours[k]! - theirs[k]!);
-      total += d;
-      if (d > max) max = d;
+    const { sourceSha256, original, size, input } = await preprocessSamplePage();
+    expect(sourceSha256, "the sample page is the one the Pillow reference was made from").toBe(PILLOW_SAMPLE.sourceSha256);
+    expect(original).toEqual({ width: 1275, height: 1650 });
+    const { width: w, height: h } = PILLOW_SAMPLE;
+    expect(size).toEqual({ width: w, height: h });
+    expect(input.length).toBe(3 * w * h);
+    for (const [x, y, b, g, r] of PILLOW_SAMPLE.pixelsXyBgr) {
+      expect([0, 1, 2].map((c) => input[c * w * h + y * w + x]), `pixel (${x}, ${y}), BGR`).toEqual([b, g, r]);
     }
-    const mean = total / ours.length;
-    // A rendered page has neighbouring pixels alike; the shared .bin (as of 2026-11-25) is uniform noise
-    // (byte histogram flat, neighbour correlation ~0), so it cannot be the sample page's preprocessing.
-    let same = 0;
-    for (let k = 1; k < theirs.length; k++) if (Math.abs(theirs[k]! - theirs[k - 1]!) <= 2) same++;
-    const smooth = same / (theirs.length - 1);
-    console.log(`sample page vs shared .bin: max abs diff ${max}, mean ${mean.toFixed(3)}, .bin neighbour similarity ${(smooth * 100).toFixed(1)}%`);
-    if (smooth < 0.5) {
-      console.warn(`SKIPPED: ${path.basename(BIN)} is not an image (only ${(smooth * 100).toFixed(1)}% of neighbouring bytes alike): it cannot be the sample page after Detectron2's preprocessing, so this parity check cannot run; the Pillow digest test above covers it`);
-      ctx.skip();
-    }
-    expect(max).toBeLessThanOrEqual(2);
+    expect(sha256(Uint8Array.from(input))).toBe(PILLOW_SAMPLE.sha256);
   });
 });

@@ -58,7 +58,10 @@ describe("model:pull", () => {
 
   it("refuses a truncated download", async () => {
     mode = "truncated";
-    await expect(pullModel({ name: "short", model, hubUrl, modelsDir: dir })).rejects.toThrow();
+    await expect(pullModel({ name: "short", model, hubUrl, modelsDir: dir })).rejects.toThrow(
+      `Size check failed: expected ${body.length} bytes, received 1000`,
+    );
     expect(existsSync(path.join(dir, "short", "model.onnx"))).toBe(false);
+    expect(existsSync(path.join(dir, "short", "model.onnx.part"))).toBe(false);
   });
 });

@@ -1,0 +1,34 @@
+import { parseCrontab } from "graphile-worker";
+import { afterAll, describe, expect, it } from "vitest";
+import { createLogger } from "../lib/logger";
+import { testContext, waitFor } from "../scripts/test/context";
+import { CRONTAB, startWorker } from "./start";
+
+/** The cron tasks: their schedule, and that a started worker has registered them with Graphile Worker. */
+const ctx = testContext({ QUEUE_SCHEMA: "q_cron" });
+afterAll(() => ctx.close());
+
+const at = (min: number) => ({ min, hour: 3, date: 14, month: 6, dow: 2 });
+
+describe("cron", () => {
+  it("expires abandoned uploads every 5 minutes and settles documents every minute", () => {
+    const items = new Map(parseCrontab(CRONTAB).map((item) => [item.task, item]));
+    expect([...items.keys()].sort()).toEqual(["documents__settle", "uploads__expire"]);
+    const minutes = (task: string) => Array.from({ length: 60 }, (_, m) => m).filter((m) => items.get(task)!.match(at(m)));
+    expect(minutes("uploads__expire")).toEqual([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55]);
+    expect(minutes("documents__settle")).toHaveLength(60);
+  });
+
+  it("a started worker registers both schedules with Graphile Worker", async () => {
+    const worker = await startWorker({ env: ctx.env, logger: createLogger("test-cron") });
+    try {
+      const known = await waitFor(async () => {
+        const rows = await ctx.sql<{ identifier: string }[]>`select identifier from ${ctx.sql(ctx.env.QUEUE_SCHEMA)}._private_known_crontabs order by 1`;
+        return rows.length >= 2 ? rows.map((r) => r.identifier) : null;
+      }, { what: "known crontabs" });
+      expect(known).toEqual(["documents__settle", "uploads__expire"]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
