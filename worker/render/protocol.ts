@@ -1,5 +1,6 @@
 /** Messages between the renderer (main thread) and its render thread. */
 import type { ResizePolicy } from "../model/policy";
+import type { PageText } from "../text/runs";
 
 export type RenderRequest = {
   pdfPath: string;
@@ -29,6 +30,8 @@ export type RenderedPage = {
   renderMs: number;
   /** Image encoding, with the model input built alongside. */
   encodeMs: number;
+  /** The page's text layer, read in the same document load; null when pdf.js could not read it. */
+  text: PageText | null;
 };
 
 export type ThreadRequest =

@@ -12,6 +12,7 @@ import type { DocumentInitParameters } from "pdfjs-dist/types/src/display/api";
 import { freeNow } from "../free-buffer";
 import { resizeBilinear, rgbaToChw } from "../model/preprocess";
 import { classify, noPages, PageRangeError } from "./classify";
+import { readPageText } from "./page-text";
 import type { RenderedPage, RenderRequest, ThreadReady, ThreadRequest, ThreadResponse } from "./protocol";
 import { renderSize } from "./size";
 
@@ -112,6 +113,9 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
     // The encoder's buffer lives outside the JS heap and cannot be transferred: one copy, then moved.
     const image = new Uint8Array(encoded);
     freeNow(rgba, pixels, encoded);
+    const encodeMs = performance.now() - encodeStarted;
+    // A text layer pdf.js cannot read costs the page its text, never its image or boxes.
+    const text = await readPageText(page).catch(() => null);
     return {
       pageNumber: req.pageNumber,
       widthPt: unit.width,
@@ -124,7 +128,8 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
       modelWidth: size.modelWidth,
       modelHeight: size.modelHeight,
       renderMs,
-      encodeMs: performance.now() - encodeStarted,
+      encodeMs,
+      text,
     };
   } finally {
     page.cleanup();
