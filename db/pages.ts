@@ -55,6 +55,9 @@ export type PageResult = {
   inferMs: number;
   note: string | null;
   detections: Omit<NewDetection, "pageId" | "documentId">[];
+  textLayer?: Page["textLayer"];
+  unassignedText?: string | null;
+  textMs?: number | null;
 };
 
 /**
@@ -107,6 +110,9 @@ export async function completePage(db: Db, page: Page, result: PageResult) {
           inferMs: result.inferMs,
           detectionCount: result.detections.length,
           note: result.note,
+          textLayer: result.textLayer ?? null,
+          unassignedText: result.unassignedText ?? null,
+          textMs: result.textMs ?? null,
           errorCode: null,
           errorMessage: null,
           finishedAt: new Date(),

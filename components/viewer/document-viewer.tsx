@@ -30,6 +30,8 @@ const placeholderPage = (pageNumber: number): PageDto => ({
   detectionCount: null,
   note: null,
   error: null,
+  textLayer: null,
+  unassignedText: null,
 });
 
 /** A document's live view: progress, then every page with its detections as soon as it is done. */

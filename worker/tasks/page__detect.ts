@@ -8,6 +8,7 @@ import type { WorkerDeps } from "../deps";
 import { freeNow } from "../free-buffer";
 import { ModelRunError } from "../model/session";
 import { renderPolicy } from "../model/policy";
+import { pageContent } from "../text/page-content";
 import { classifyFailure, isLastAttempt } from "./retry";
 
 /** Renders one page, runs the model on it and stores image + detections. */
@@ -56,6 +57,11 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
 
       const w = rendered.imageWidth;
       const h = rendered.imageHeight;
+      const boxes = detections.map((d) => [d.box[0] / w, d.box[1] / h, d.box[2] / w, d.box[3] / h] as [number, number, number, number]);
+      const content = pageContent(rendered.text, detections.map((d, i) => ({ label: d.label, box: boxes[i]! })), {
+        widthPt: rendered.widthPt,
+        heightPt: rendered.heightPt,
+      });
       await completePage(deps.db, page, {
         widthPt: rendered.widthPt,
         heightPt: rendered.heightPt,
@@ -64,8 +70,11 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
         imageHeight: h,
         renderMs: Math.round(rendered.renderMs),
         inferMs: Math.round(inferMs),
-        note,
-        detections: detections.map((d) => ({
+        note: [note, detections.length ? content.note : null].filter(Boolean).join(" ") || null,
+        textLayer: content.textLayer,
+        unassignedText: content.unassignedText,
+        textMs: Math.round(content.textMs),
+        detections: detections.map((d, i) => ({
           classIndex: d.classIndex,
           label: d.label,
           score: d.score,
@@ -74,6 +83,7 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
           x2: d.box[2] / w,
           y2: d.box[3] / h,
           polygon: d.polygon ? d.polygon.map(([x, y]) => [x / w, y / h] as [number, number]) : null,
+          ...content.regions[i]!,
         })),
       });
       log.info("page done", { detections: detections.length, renderMs: Math.round(rendered.renderMs), inferMs: Math.round(inferMs) });

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blockTexts, buildPdf, displayedInkBoxes, displayedSize, type PageSpec } from "../../scripts/fixtures/test-pdf";
+import { blockTexts, buildPdf, paperPage, displayedInkBoxes, displayedSize, type PageSpec } from "../../scripts/fixtures/test-pdf";
 import { createRenderer } from "../render/renderer";
 import { assignText, joinLines } from "./assign";
 import { readingOrder } from "./reading-order";
@@ -21,21 +21,7 @@ afterAll(async () => {
 
 const LABELS = { title: "Title", text: "Text", list: "List", figure: "Figure" } as const;
 
-/** A two-column page: title, a full-width paragraph, then two columns of a paragraph each with a list. */
-const twoColumns = (): PageSpec => ({
-  width: 612,
-  height: 792,
-  seed: 3,
-  blocks: [
-    { kind: "title", x: 72, y: 64, width: 420, height: 26 },
-    { kind: "text", x: 72, y: 110, width: 468, height: 57, hyphenate: true },
-    { kind: "text", x: 72, y: 200, width: 216, height: 200, hyphenate: true },
-    { kind: "list", x: 72, y: 420, width: 216, height: 70 },
-    { kind: "text", x: 324, y: 200, width: 216, height: 160 },
-    { kind: "figure", x: 324, y: 380, width: 216, height: 120 },
-    { kind: "text", x: 324, y: 520, width: 216, height: 120, hyphenate: true },
-  ],
-});
+const twoColumns = () => paperPage();
 
 async function readPage(spec: PageSpec) {
   const file = path.join(dir, `p-${Math.random().toString(36).slice(2)}.pdf`);
