@@ -91,6 +91,28 @@ export const createUploadResponseSchema = z.object({
   }),
 });
 
+const snippetSchema = z.array(z.object({ text: z.string(), match: z.boolean() }));
+export const documentSearchSchema = z.object({
+  query: z.string(),
+  hits: z.array(
+    z.object({
+      pageNumber: z.number(),
+      label: z.string(),
+      box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+      order: z.number().nullable(),
+      rank: z.number(),
+      snippet: snippetSchema,
+    }),
+  ),
+});
+export const adminSearchSchema = z.object({
+  query: z.string(),
+  documents: z.array(
+    z.object({ documentId: z.string(), filename: z.string(), rank: z.number(), pages: z.array(z.object({ pageNumber: z.number(), snippet: snippetSchema })) }),
+  ),
+});
+export type SearchHitDto = z.infer<typeof documentSearchSchema>["hits"][number];
+
 export const apiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 export type DocumentDto = z.infer<typeof documentSchema>;
