@@ -85,8 +85,12 @@ export function joinLines(lines: string[]): string {
 /** A region's text from its runs: list items and table rows one a line, anything else one paragraph. */
 export function regionText(runs: Placed[], label: string): string {
   const isTable = /table/i.test(label);
-  const rows = lines(runs).map((l) => lineText(l, isTable ? 1.2 : Infinity)).filter(Boolean);
-  if (isTable) return rows.join("\n");
+  return linesToText(lines(runs).map((l) => lineText(l, isTable ? 1.2 : Infinity)).filter(Boolean), label);
+}
+
+/** A region's lines (top to bottom) as its text: table rows and list items one a line, else one paragraph. */
+export function linesToText(rows: string[], label: string): string {
+  if (/table/i.test(label)) return rows.join("\n");
   if (/list/i.test(label) || rows.filter((r) => BULLET.test(r)).length >= 2) {
     const items: string[][] = [];
     for (const row of rows) {
