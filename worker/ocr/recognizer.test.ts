@@ -1,9 +1,9 @@
-import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blockTexts, buildPdf, displayedInkBoxes, imageOnlyPdf, paperPage, type ScannedPage } from "../../scripts/fixtures/test-pdf";
+import { scanPage } from "../../scripts/fixtures/scan";
+import { blockTexts, buildPdf, displayedInkBoxes, imageOnlyPdf, paperPage } from "../../scripts/fixtures/test-pdf";
 import { createRenderer } from "../render/renderer";
 import { judgeTextLayer } from "../text/runs";
 import { ocrRegionText } from "./ocr-text";
@@ -36,38 +36,6 @@ async function save(bytes: Uint8Array) {
   return file;
 }
 
-/** The born-digital page as a 150-dpi grayscale scan; `degraded`: blurred, then JPEG at quality 40. */
-async function scan(degraded: boolean): Promise<ScannedPage> {
-  const page = await renderer.render(ocrRenderRequest(await save(buildPdf([SPEC])), 1, LETTER, 150));
-  const img = await loadImage(Buffer.from(page.image));
-  const canvas = createCanvas(img.width, img.height);
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(img, 0, 0);
-  const rgba = ctx.getImageData(0, 0, img.width, img.height);
-  const gray = new Uint8Array(img.width * img.height);
-  for (let i = 0; i < gray.length; i++) gray[i] = Math.round(0.299 * rgba.data[i * 4]! + 0.587 * rgba.data[i * 4 + 1]! + 0.114 * rgba.data[i * 4 + 2]!);
-  const base = { ...LETTER, width: img.width, height: img.height };
-  if (!degraded) return { ...base, encoding: "gray", pixels: gray };
-  // 3x3 box blur, then JPEG 40.
-  const { width: w, height: h } = img;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let sum = 0;
-      let n = 0;
-      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-        const yy = y + dy;
-        const xx = x + dx;
-        if (yy >= 0 && yy < h && xx >= 0 && xx < w) (sum += gray[yy * w + xx]!), n++;
-      }
-      const v = Math.round(sum / n);
-      const o = (y * w + x) * 4;
-      rgba.data[o] = rgba.data[o + 1] = rgba.data[o + 2] = v;
-    }
-  }
-  ctx.putImageData(rgba, 0, 0);
-  return { ...base, encoding: "jpeg", jpeg: new Uint8Array(await canvas.encode("jpeg", 40)), channels: 3 };
-}
-
 function levenshtein(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
@@ -80,7 +48,7 @@ function levenshtein(a: string, b: string): number {
 
 /** OCR of the scanned page's text blocks; character error rate over all of them. */
 async function cer(degraded: boolean) {
-  const pdf = await save(imageOnlyPdf([await scan(degraded)]));
+  const pdf = await save(imageOnlyPdf([await scanPage(renderer, await save(buildPdf([SPEC])), degraded)]));
   const page = await renderer.render(ocrRenderRequest(pdf, 1, LETTER));
   expect(judgeTextLayer(page.text!.stats).state).toBe("none");
   const pad = 4;

@@ -49,11 +49,16 @@ export function createRecognizer(opts: { lang: string }): Recognizer {
   return {
     async readRegions(bytes, regions) {
       worker ??= start();
-      worker.catch(() => (worker = null));
-      const w = await worker;
+      const mine = worker;
+      mine.catch(() => worker === mine && (worker = null));
+      const w = await mine;
       const image = await loadImage(Buffer.from(bytes));
       const out: OcrResult[] = [];
-      for (const region of regions) out.push(await readOne(w, image, region.box));
+      for (const region of regions) {
+        // Closed meanwhile (a page's time limit): a terminated tesseract.js worker must not be called again.
+        if (worker !== mine) throw new Error("the recogniser was closed");
+        out.push(await readOne(w, image, region.box));
+      }
       return out;
     },
     async close() {

@@ -2,7 +2,7 @@ import type { Task } from "graphile-worker";
 import { getDocument, getPage } from "../../db/documents";
 import { completePage, failPage, markPageProcessing } from "../../db/pages";
 import { isAppError } from "../../lib/errors";
-import { pageDetectPayload } from "../../lib/jobs";
+import { jobKeys, MAX_ATTEMPTS, pageDetectPayload } from "../../lib/jobs";
 import { deletePrefix, objectKeys, putObject } from "../../lib/s3";
 import type { WorkerDeps } from "../deps";
 import { freeNow } from "../free-buffer";
@@ -10,6 +10,10 @@ import { ModelRunError } from "../model/session";
 import { renderPolicy } from "../model/policy";
 import { pageContent } from "../text/page-content";
 import { classifyFailure, isLastAttempt } from "./retry";
+
+/** A page without a usable text layer: its regions are read by OCR when that is on. */
+const ocrNote = (note: string | null, ocr: "on" | "off") =>
+  note && (ocr === "on" ? note.replace("it needs OCR for its text.", "its regions are queued for OCR.") : `${note.replace(/\.$/, "")} (OCR is off).`);
 
 /** Renders one page, runs the model on it and stores image + detections. */
 export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
@@ -70,7 +74,7 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
         imageHeight: h,
         renderMs: Math.round(rendered.renderMs),
         inferMs: Math.round(inferMs),
-        note: [note, detections.length ? content.note : null].filter(Boolean).join(" ") || null,
+        note: [note, detections.length ? ocrNote(content.note, deps.env.OCR) : null].filter(Boolean).join(" ") || null,
         textLayer: content.textLayer,
         unassignedText: content.unassignedText,
         textMs: Math.round(content.textMs),
@@ -86,6 +90,9 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
           ...content.regions[i]!,
         })),
       });
+      if (deps.env.OCR === "on" && detections.length && content.textLayer !== "ok") {
+        await helpers.addJob("page__ocr", { documentId, pageNumber }, { jobKey: jobKeys.ocr(documentId, pageNumber), maxAttempts: MAX_ATTEMPTS.ocr });
+      }
       log.info("page done", { detections: detections.length, renderMs: Math.round(rendered.renderMs), inferMs: Math.round(inferMs) });
     } catch (error) {
       // Deleted while this page was in progress: its writes failed on the missing rows, and what it stored

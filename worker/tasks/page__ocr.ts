@@ -40,9 +40,9 @@ export function pageOcr(deps: OcrDeps): Task<"page__ocr"> {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new OcrTimeout()), deps.env.OCR_TIMEOUT_MS);
       });
-      const results = await Promise.race([deps.recognizer.readRegions(rendered.image, regions.map((d) => ({ box: [d.x1, d.y1, d.x2, d.y2] }))), timeout]).finally(() =>
-        clearTimeout(timer),
-      );
+      const reading = deps.recognizer.readRegions(rendered.image, regions.map((d) => ({ box: [d.x1, d.y1, d.x2, d.y2] })));
+      reading.catch(() => {}); // after a time-out it ends with the closed recogniser, unheard
+      const results = await Promise.race([reading, timeout]).finally(() => clearTimeout(timer));
       const why = page.textLayer === "none" ? "it has no text layer" : "its text layer was not usable";
       await storeOcrText(
         deps.db,
