@@ -1,12 +1,11 @@
 /** Reads a page's text layer inside the render thread, in the document load the page was drawn from. */
-import { OPS, Util, type PDFPageProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
+import { Util, type PDFPageProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { TextItem } from "pdfjs-dist/types/src/display/api";
 import { badCharCount, type PageText, type TextRun } from "../text/runs";
 
 // Of a glyph's em box, the part above the baseline and below it (Helvetica-like; good enough for overlap).
 const ASCENT = 0.8;
 const DESCENT = 0.2;
-const INVISIBLE_MODES = new Set([3, 7]);
 
 /** A run's box on the page as displayed, normalised; works for rotated pages and text. */
 function runBox(item: TextItem, viewport: { transform: number[]; width: number; height: number }): [number, number, number, number] {
@@ -36,23 +35,29 @@ const onPage = ([x1, y1, x2, y2]: TextRun["box"]) => {
   return cx >= 0 && cx <= 1 && cy >= 0 && cy <= 1;
 };
 
-/** How many text-showing operators the page has, and how many of them draw nothing (render mode 3 or 7). */
-async function visibility(page: PDFPageProxy): Promise<{ shows: number; invisibleShows: number }> {
-  const list = await page.getOperatorList();
-  let mode = 0;
-  let shows = 0;
-  let invisibleShows = 0;
-  list.fnArray.forEach((fn, i) => {
-    if (fn === OPS.setTextRenderingMode) mode = Number((list.argsArray[i] as unknown[] | null)?.[0] ?? 0);
-    else if (fn === OPS.showText || fn === OPS.showSpacedText || fn === OPS.nextLineShowText || fn === OPS.nextLineSetSpacingShowText) {
-      shows++;
-      if (INVISIBLE_MODES.has(mode)) invisibleShows++;
+/** The rendered page, to tell text that was drawn from text that was not. */
+export type Pixels = { rgba: Uint8ClampedArray | Uint8Array; width: number; height: number };
+
+/**
+ * Whether anything was drawn where a run says its text is: invisible text (render mode 3, or text in a
+ * font drawn outside its box) leaves the page white there. Sampled on a grid, so it costs little.
+ */
+function inked(box: TextRun["box"], px: Pixels): boolean {
+  const x1 = Math.max(0, Math.floor(box[0] * px.width));
+  const x2 = Math.min(px.width - 1, Math.ceil(box[2] * px.width));
+  const y1 = Math.max(0, Math.floor(box[1] * px.height));
+  const y2 = Math.min(px.height - 1, Math.ceil(box[3] * px.height));
+  const step = Math.max(1, Math.floor(Math.min(x2 - x1, y2 - y1) / 8));
+  for (let y = y1; y <= y2; y += Math.max(1, Math.floor(step / 2))) {
+    for (let x = x1; x <= x2; x += 1) {
+      const o = (y * px.width + x) * 4;
+      if (px.rgba[o]! + px.rgba[o + 1]! + px.rgba[o + 2]! < 600) return true;
     }
-  });
-  return { shows, invisibleShows };
+  }
+  return false;
 }
 
-export async function readPageText(page: PDFPageProxy): Promise<PageText> {
+export async function readPageText(page: PDFPageProxy, pixels: Pixels): Promise<PageText> {
   const started = performance.now();
   const viewport = page.getViewport({ scale: 1 });
   const content = await page.getTextContent();
@@ -60,6 +65,7 @@ export async function readPageText(page: PDFPageProxy): Promise<PageText> {
   let chars = 0;
   let badChars = 0;
   let offPageChars = 0;
+  let inklessChars = 0;
   for (const raw of content.items) {
     if (!("str" in raw)) continue;
     const item = raw as TextItem;
@@ -75,8 +81,8 @@ export async function readPageText(page: PDFPageProxy): Promise<PageText> {
     }
     chars += count;
     badChars += badCharCount(item.str);
+    if (!inked(box, pixels)) inklessChars += count;
     runs.push({ text: item.str, box, eol: item.hasEOL });
   }
-  const { shows, invisibleShows } = await visibility(page);
-  return { runs, stats: { chars, badChars, offPageChars, shows, invisibleShows }, textMs: performance.now() - started };
+  return { runs, stats: { chars, badChars, offPageChars, inklessChars }, textMs: performance.now() - started };
 }

@@ -110,12 +110,12 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
         : resizeBilinear(rgba, size.width, size.height, size.modelWidth, size.modelHeight);
     const modelInput = rgbaToChw(pixels, size.modelWidth, size.modelHeight, req.inputFormat);
     const encoded = await encoding;
+    const encodeMs = performance.now() - encodeStarted;
     // The encoder's buffer lives outside the JS heap and cannot be transferred: one copy, then moved.
     const image = new Uint8Array(encoded);
-    freeNow(rgba, pixels, encoded);
-    const encodeMs = performance.now() - encodeStarted;
     // A text layer pdf.js cannot read costs the page its text, never its image or boxes.
-    const text = await readPageText(page).catch(() => null);
+    const text = await readPageText(page, { rgba, width: size.width, height: size.height }).catch(() => null);
+    freeNow(rgba, pixels, encoded);
     return {
       pageNumber: req.pageNumber,
       widthPt: unit.width,

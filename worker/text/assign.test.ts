@@ -121,11 +121,11 @@ describe("reading order", () => {
 
 describe("judging a text layer", () => {
   it("finds garbage, off-page and invisible text layers, and pages without one", () => {
-    const ok = { chars: 100, badChars: 0, offPageChars: 0, shows: 10, invisibleShows: 0 };
+    const ok = { chars: 100, badChars: 0, offPageChars: 0, inklessChars: 0 };
     expect(judgeTextLayer(ok).usable).toBe(true);
-    expect(judgeTextLayer({ ...ok, chars: 0, shows: 0 }).state).toBe("none");
+    expect(judgeTextLayer({ ...ok, chars: 0 }).state).toBe("none");
     expect(judgeTextLayer({ ...ok, badChars: 60 }).state).toBe("unusable");
     expect(judgeTextLayer({ ...ok, offPageChars: 300 }).state).toBe("unusable");
-    expect(judgeTextLayer({ ...ok, invisibleShows: 9 }).state).toBe("unusable");
+    expect(judgeTextLayer({ ...ok, inklessChars: 90 }).state).toBe("unusable");
   });
 });

@@ -15,9 +15,8 @@ export type TextLayerStats = {
   badChars: number;
   /** Characters of runs lying outside the visible page (dropped from `runs`). */
   offPageChars: number;
-  /** Text-showing operators drawn invisibly (render mode 3 or 7) and in all. */
-  invisibleShows: number;
-  shows: number;
+  /** Characters of runs where the rendered page shows no ink at all (invisible text). */
+  inklessChars: number;
 };
 
 export type PageText = { runs: TextRun[]; stats: TextLayerStats; textMs: number };
@@ -33,8 +32,8 @@ export type TextLayerVerdict = { usable: boolean; state: "ok" | "none" | "unusab
 
 /**
  * Whether a page's text layer can be trusted. A page with no text at all needs OCR; so does one whose text
- * is mostly garbage characters, mostly off the page or mostly invisible (a scan with a hidden OCR layer is
- * the common case of the last: its text may be good, but it is not what is seen, so it is not relied on).
+ * is mostly garbage characters, mostly off the page or mostly invisible (drawn where the rendered page has no ink:
+ * a hidden layer over a scan is not caught by this, as the scan's ink lies under it, and is used).
  */
 export function judgeTextLayer(stats: TextLayerStats): TextLayerVerdict {
   const all = stats.chars + stats.offPageChars;
@@ -43,6 +42,6 @@ export function judgeTextLayer(stats: TextLayerStats): TextLayerVerdict {
     return { usable: false, state: "unusable", reason: "its text layer is mostly unreadable characters (a font without a Unicode map)" };
   }
   if (stats.offPageChars / all > 0.5) return { usable: false, state: "unusable", reason: "most of its text layer lies outside the visible page" };
-  if (stats.shows > 0 && stats.invisibleShows / stats.shows > 0.5) return { usable: false, state: "unusable", reason: "its text layer is invisible" };
+  if (stats.inklessChars / Math.max(1, stats.chars) > 0.5) return { usable: false, state: "unusable", reason: "its text layer is invisible" };
   return { usable: true, state: "ok", reason: null };
 }
