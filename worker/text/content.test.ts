@@ -4,6 +4,9 @@ import { toDetectionsJson } from "../../lib/export";
 import { readDetectionsJson } from "../../lib/export-schema";
 import { toMarkdown, toPlainText } from "../../lib/export-text";
 import { createLogger } from "../../lib/logger";
+import { createEventHub } from "../../lib/server/event-hub";
+import { documentEventStream } from "../../lib/server/stream";
+import { sseReader } from "../../scripts/test/sse";
 import { blockTexts, buildPdf, displayedInkBoxes, invisibleTextPage, paperPage } from "../../scripts/fixtures/test-pdf";
 import { testContext, uploadPdf, waitForDocument } from "../../scripts/test/context";
 import { iou } from "../model/iou";
@@ -88,6 +91,19 @@ describe("region text through the pipeline", () => {
     const paragraphs = toPlainText(pages, detections).split("\n\n");
     expect(paragraphs.indexOf(t[2]!)).toBeGreaterThanOrEqual(0);
     expect(paragraphs.indexOf(t[2]!)).toBeLessThan(paragraphs.indexOf(t[4]!));
+  });
+
+  it("page events of the stream carry each region's text and reading order", async () => {
+    const hub = createEventHub(ctx.sql);
+    const abort = new AbortController();
+    // From event 0: the whole history is replayed, page events included, then the stream ends with the document.
+    const frames = sseReader(documentEventStream({ db: ctx.db, hub }, documentId, 0, abort.signal));
+    const pageEvents = [];
+    for (let f = await frames.next(); f; f = await frames.next()) if (f.event.type === "page" && f.event.page.status === "done") pageEvents.push(f.event.page);
+    const first = pageEvents.find((p) => p.pageNumber === 1)!;
+    expect(first.detections?.find((d) => d.label === "Title")).toMatchObject({ text: blockTexts(paperPage())[0], textSource: "pdf", order: 0 });
+    expect(first.textLayer).toBe("ok");
+    abort.abort();
   });
 
   it("JSON v2 carries text, source, order; a v1 file stays readable", async () => {
