@@ -53,4 +53,14 @@ test("click a box to read its text, find in the document, download Markdown; sea
   expect((await request.post("/api/admin/login", { data: { password: ADMIN_PASSWORD } })).ok()).toBe(true);
   const all = (await (await request.get(`/api/admin/search?q=${encodeURIComponent(word)}`)).json()) as { documents: { documentId: string; pages: { pageNumber: number }[] }[] };
   expect(all.documents.find((d) => d.documentId === id)?.pages.length).toBeGreaterThan(0);
+
+  // The admin page searches the text of every document: the document, its page and the match marked.
+  await page.goto("/admin");
+  await page.getByLabel("Admin password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: /sign in/i }).click();
+  await page.getByTestId("admin-text-search").fill(`"${title2}"`);
+  const results = page.getByTestId("admin-search-results");
+  await expect(results.getByRole("link", { name: "paper.pdf" })).toBeVisible();
+  await expect(results.getByRole("link", { name: "Page 2" })).toBeVisible();
+  await expect(results.locator("mark").first()).toBeVisible();
 });

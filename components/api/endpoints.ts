@@ -1,4 +1,5 @@
 import {
+  adminSearchSchema,
   createUploadResponseSchema,
   documentDetailSchema,
   documentListSchema,
@@ -31,6 +32,8 @@ export const fetchPage = (id: string, n: number, signal?: AbortSignal) =>
 
 export const searchDocument = (id: string, q: string, signal?: AbortSignal) =>
   apiJson(`${documentUrl(id)}/search?${new URLSearchParams({ q })}`, documentSearchSchema, { signal });
+
+export const adminSearch = (q: string, signal?: AbortSignal) => apiJson(`/api/admin/search?${new URLSearchParams({ q })}`, adminSearchSchema, { signal });
 
 export const createUpload = (file: { filename: string; sizeBytes: number; contentType: string }) =>
   apiJson("/api/uploads", createUploadResponseSchema, { method: "POST", json: file });
