@@ -120,6 +120,18 @@ describe("reading order", () => {
 });
 
 describe("judging a text layer", () => {
+  // pdf.js (5+) itself keeps only the glyphs inside the page; our off-page count is a second line of defence.
+  it("text running off the visible page (real pdf.js): only what is on the page arrives, its box on the page", async () => {
+    const spec: PageSpec = { width: 612, height: 792, blocks: [{ kind: "figure", x: 72, y: 72, width: 200, height: 100 }], extraContent: "BT /F1 10 Tf 590 400 Td (words that run far past the right edge of this page) Tj ET" };
+    const { page } = await readPage(spec);
+    expect(page.text!.runs.map((r) => r.text)).toEqual(["words"]);
+    const [x1, y1, x2, y2] = page.text!.runs[0]!.box;
+    expect(x1).toBeCloseTo(590 / 612, 2);
+    expect(y1).toBeGreaterThan(0);
+    expect(y2).toBeCloseTo((792 - 400 + 2) / 792, 1);
+    expect(x2).toBeGreaterThan(x1);
+  });
+
   it("finds garbage, off-page and invisible text layers, and pages without one", () => {
     const ok = { chars: 100, badChars: 0, offPageChars: 0, inklessChars: 0 };
     expect(judgeTextLayer(ok).usable).toBe(true);
