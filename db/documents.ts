@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, gt, ilike, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gt, ilike, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
 import { recordEvent, type Tx } from "./events";
-import { detections, documentEvents, documents, pages, type Document, type DocumentStatus } from "./schema";
+import { detections, documentEvents, documents, pages, type DetectionRow, type Document, type DocumentStatus } from "./schema";
 
 export async function getDocument(db: Db | Tx, id: string): Promise<Document | undefined> {
   const [doc] = await db.select().from(documents).where(eq(documents.id, id));
@@ -57,16 +57,23 @@ export async function getPage(db: Db | Tx, documentId: string, pageNumber: numbe
   return page;
 }
 
-export async function pageDetections(db: Db | Tx, pageId: number) {
-  return db.select().from(detections).where(eq(detections.pageId, pageId)).orderBy(desc(detections.score));
+const { searchVector: _index, ...detectionColumns } = getTableColumns(detections);
+
+/** A page's detections in reading order (pages processed before reading order existed: by score). */
+export async function pageDetections(db: Db | Tx, pageId: number): Promise<DetectionRow[]> {
+  return db
+    .select(detectionColumns)
+    .from(detections)
+    .where(eq(detections.pageId, pageId))
+    .orderBy(sql`${detections.readingOrder} asc nulls last`, desc(detections.score));
 }
 
-export async function documentDetections(db: Db | Tx, documentId: string) {
+export async function documentDetections(db: Db | Tx, documentId: string): Promise<DetectionRow[]> {
   return db
-    .select()
+    .select(detectionColumns)
     .from(detections)
     .where(eq(detections.documentId, documentId))
-    .orderBy(asc(detections.pageId), desc(detections.score));
+    .orderBy(asc(detections.pageId), sql`${detections.readingOrder} asc nulls last`, desc(detections.score));
 }
 
 export async function eventsAfter(db: Db, documentId: string, afterId: number) {

@@ -29,6 +29,10 @@ export function toDetectionDto(d: DetectionRow): DetectionDto {
     score: d.score,
     box: [d.x1, d.y1, d.x2, d.y2],
     polygon: d.polygon ?? null,
+    text: d.text,
+    textSource: d.textSource,
+    ocrConfidence: d.ocrConfidence,
+    order: d.readingOrder,
   };
 }
 
@@ -50,6 +54,8 @@ export function toPageDto(page: Page, detections?: DetectionRow[]): PageDto {
     detectionCount: page.detectionCount,
     note: page.note,
     error: page.errorCode ? { code: page.errorCode, message: page.errorMessage ?? page.errorCode } : null,
+    textLayer: page.textLayer,
+    unassignedText: page.unassignedText,
     ...(detections ? { detections: detections.map(toDetectionDto) } : {}),
   };
 }

@@ -55,6 +55,9 @@ export type PageResult = {
   inferMs: number;
   note: string | null;
   detections: Omit<NewDetection, "pageId" | "documentId">[];
+  textLayer?: Page["textLayer"];
+  unassignedText?: string | null;
+  textMs?: number | null;
 };
 
 /**
@@ -108,6 +111,9 @@ export async function completePage(db: Db, page: Page, result: PageResult) {
           inferMs: result.inferMs,
           detectionCount: result.detections.length,
           note: result.note,
+          textLayer: result.textLayer ?? null,
+          unassignedText: result.unassignedText ?? null,
+          textMs: result.textMs ?? null,
           errorCode: null,
           errorMessage: null,
           finishedAt: new Date(),
@@ -127,4 +133,29 @@ export async function failPage(db: Db, page: Page, code: string, message: string
         .where(eq(pages.id, page.id));
     }),
   );
+}
+
+/**
+ * OCR's text for a page's regions (by detection id), marked as OCR with its confidence, and the page's
+ * note; a page event tells the viewers. Regions of a page that was processed again meanwhile are not touched.
+ */
+export async function storeOcrText(db: Db, page: Page, regions: { id: number; text: string | null; confidence: number }[], note: string) {
+  await db.transaction(async (tx) => {
+    for (const r of regions) {
+      await tx
+        .update(detections)
+        .set({ text: r.text, textSource: r.text === null ? null : "ocr", ocrConfidence: r.text === null ? null : r.confidence })
+        .where(and(eq(detections.id, r.id), eq(detections.pageId, page.id)));
+    }
+    await tx.update(pages).set({ note }).where(eq(pages.id, page.id));
+    await recordEvent(tx, page.documentId, "page", { pageNumber: page.pageNumber });
+  });
+}
+
+/** A page whose OCR failed keeps its boxes; only its note changes. */
+export async function notePage(db: Db, page: Page, note: string) {
+  await db.transaction(async (tx) => {
+    await tx.update(pages).set({ note }).where(eq(pages.id, page.id));
+    await recordEvent(tx, page.documentId, "page", { pageNumber: page.pageNumber });
+  });
 }

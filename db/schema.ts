@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  customType,
   bigserial,
   bigint,
   index,
@@ -76,6 +77,12 @@ export const pages = pgTable(
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
     attempts: integer("attempts").notNull().default(0),
+    /** The page's PDF text layer: "ok" (used), "none" or "unusable" (needs OCR); null before text was read. */
+    textLayer: text("text_layer").$type<"ok" | "none" | "unusable">(),
+    /** Text-layer runs that fell in no detected region, line by line, so nothing the page says is lost. */
+    unassignedText: text("unassigned_text"),
+    /** Reading the text layer and assigning it to regions. */
+    textMs: integer("text_ms"),
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
@@ -83,6 +90,8 @@ export const pages = pgTable(
 );
 
 export type PolygonPoints = [number, number][];
+
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
 export const detections = pgTable(
   "detections",
@@ -104,8 +113,22 @@ export const detections = pgTable(
     y2: real("y2").notNull(),
     /** Mask outline, normalised like the box; null for box-only models. */
     polygon: jsonb("polygon").$type<PolygonPoints | null>(),
+    /** The region's text, in reading order inside it; null when none was found. */
+    text: text("text"),
+    /** Where `text` came from: the PDF's text layer or OCR of the page image. */
+    textSource: text("text_source").$type<"pdf" | "ocr">(),
+    /** OCR's mean word confidence, 0..1; null for text-layer text. */
+    ocrConfidence: real("ocr_confidence"),
+    /** Place of the region in the page's reading order (0 first); null for pages processed before it. */
+    readingOrder: integer("reading_order"),
+    /** Full-text index of `text`; the "english" configuration stems (paragraphs matches paragraph). */
+    searchVector: tsvector("search_vector").generatedAlwaysAs(sql`to_tsvector('english', coalesce("text", ''))`),
   },
-  (t) => [index("detections_page_idx").on(t.pageId), index("detections_document_idx").on(t.documentId)],
+  (t) => [
+    index("detections_page_idx").on(t.pageId),
+    index("detections_document_idx").on(t.documentId),
+    index("detections_search_idx").using("gin", t.searchVector),
+  ],
 );
 
 /** Append-only log behind the SSE stream: ids make `Last-Event-ID` resumption lossless. */
@@ -127,7 +150,8 @@ export type Document = typeof documents.$inferSelect;
 export type NewDocument = typeof documents.$inferInsert;
 export type Page = typeof pages.$inferSelect;
 export type NewPage = typeof pages.$inferInsert;
-export type DetectionRow = typeof detections.$inferSelect;
+/** A detection as read back: everything but the search index, which only the database uses. */
+export type DetectionRow = Omit<typeof detections.$inferSelect, "searchVector">;
 export type NewDetection = typeof detections.$inferInsert;
 export type DocumentEvent = typeof documentEvents.$inferSelect;
 export type DocumentStatus = (typeof documentStatus.enumValues)[number];

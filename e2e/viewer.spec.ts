@@ -106,7 +106,7 @@ test("boxes sit on the content, classes toggle, the threshold filters, and JSON 
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-json").click()]);
   const json = JSON.parse(await readFile((await download.path())!, "utf8"));
-  expect(json.schema).toBe("pagewise.detections/v1");
+  expect(json.schema).toBe("pagewise.detections/v2");
   expect(json.model).toMatchObject({ id: "baseline-heuristic", kind: "heuristic" });
   expect(json.pages).toHaveLength(3);
   const fig = json.pages[0].detections.find((d: { label: string }) => d.label === "Figure");

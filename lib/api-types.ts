@@ -33,6 +33,11 @@ export const detectionSchema = z.object({
   /** x1, y1, x2, y2 normalised to the page (0..1, origin top-left). */
   box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
   polygon: z.array(z.tuple([z.number(), z.number()])).nullable(),
+  /** The region's text (null: none found), where it came from, OCR's confidence (0..1) and reading order. */
+  text: z.string().nullable().default(null),
+  textSource: z.enum(["pdf", "ocr"]).nullable().default(null),
+  ocrConfidence: z.number().nullable().default(null),
+  order: z.number().nullable().default(null),
 });
 
 export const pageSchema = z.object({
@@ -48,6 +53,10 @@ export const pageSchema = z.object({
   detectionCount: z.number().nullable(),
   note: z.string().nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** "ok": text from the PDF's text layer; "none"/"unusable": the page needs OCR; null: not read. */
+  textLayer: z.enum(["ok", "none", "unusable"]).nullable().default(null),
+  /** Text outside every detected region. */
+  unassignedText: z.string().nullable().default(null),
   detections: z.array(detectionSchema).optional(),
 });
 
@@ -81,6 +90,28 @@ export const createUploadResponseSchema = z.object({
     expiresAt: z.string(),
   }),
 });
+
+const snippetSchema = z.array(z.object({ text: z.string(), match: z.boolean() }));
+export const documentSearchSchema = z.object({
+  query: z.string(),
+  hits: z.array(
+    z.object({
+      pageNumber: z.number(),
+      label: z.string(),
+      box: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+      order: z.number().nullable(),
+      rank: z.number(),
+      snippet: snippetSchema,
+    }),
+  ),
+});
+export const adminSearchSchema = z.object({
+  query: z.string(),
+  documents: z.array(
+    z.object({ documentId: z.string(), filename: z.string(), rank: z.number(), pages: z.array(z.object({ pageNumber: z.number(), snippet: snippetSchema })) }),
+  ),
+});
+export type SearchHitDto = z.infer<typeof documentSearchSchema>["hits"][number];
 
 export const apiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 

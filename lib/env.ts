@@ -70,6 +70,17 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** Set by CI services: the test setup then fails when ../shared/models is missing instead of skipping its tests. */
   CI: bool(false),
+  /** "on": regions of pages without a usable PDF text layer are read by OCR (tesseract.js, offline) in `page__ocr` jobs. */
+  OCR: z.preprocess(emptyAsUndefined, z.enum(["on", "off"]).default("off")),
+  /** OCR language: the @tesseract.js-data/<code> package must be installed ("eng" is). */
+  OCR_LANG: z.preprocess(emptyAsUndefined, z.string().regex(/^[a-z_]{3,16}$/).default("eng")),
+  /** A page whose OCR takes longer keeps its boxes without text, with a note. */
+  OCR_TIMEOUT_MS: int(180_000),
+  /**
+   * What a worker process serves: "all" (detection, and OCR when OCR=on), "detect" (no OCR), or "ocr" (only
+   * OCR jobs, no layout model loaded: run OCR in its own process or dyno, so it does not share the model's memory).
+   */
+  WORKER_TASKS: z.preprocess(emptyAsUndefined, z.enum(["all", "detect", "ocr"]).default("all")),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -2,12 +2,14 @@ import type { DetectionRow, Document, Page } from "../db/schema";
 
 /**
  * The documented JSON export (see README, "Detections JSON"). Boxes are given twice: in PDF points
- * (origin top-left of the page as displayed) and normalised to 0..1.
+ * (origin top-left of the page as displayed) and normalised to 0..1. Version 2 adds each region's text,
+ * its source and reading order, and each page's text layer state and unassigned text; it is v1 plus fields.
+ * Detections come in reading order (as the database returns them).
  */
 export function toDetectionsJson(doc: Document, pages: Page[], detections: DetectionRow[]) {
   const byPage = groupBy(detections, (d) => d.pageId);
   return {
-    schema: "pagewise.detections/v1",
+    schema: "pagewise.detections/v2",
     document: { id: doc.id, filename: doc.filename, status: doc.status, pageCount: doc.pageCount },
     model: { id: doc.modelId, name: doc.modelName, version: doc.modelVersion, kind: doc.modelKind },
     pages: pages.map((p) => ({
@@ -16,6 +18,8 @@ export function toDetectionsJson(doc: Document, pages: Page[], detections: Detec
       widthPt: p.widthPt,
       heightPt: p.heightPt,
       note: p.note,
+      textLayer: p.textLayer,
+      unassignedText: p.unassignedText,
       detections: (byPage.get(p.id) ?? []).map((d) => ({
         label: d.label,
         classIndex: d.classIndex,
@@ -25,6 +29,10 @@ export function toDetectionsJson(doc: Document, pages: Page[], detections: Detec
           ? { x1: round(d.x1 * p.widthPt, 2), y1: round(d.y1 * p.heightPt, 2), x2: round(d.x2 * p.widthPt, 2), y2: round(d.y2 * p.heightPt, 2) }
           : null,
         polygon: d.polygon,
+        order: d.readingOrder,
+        text: d.text,
+        textSource: d.textSource,
+        ocrConfidence: d.ocrConfidence === null ? null : round(d.ocrConfidence, 4),
       })),
     })),
   };

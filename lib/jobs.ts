@@ -6,10 +6,13 @@ export const pageDetectPayload = z.object({ documentId: z.uuid(), pageNumber: z.
 
 export type DocumentProcessPayload = z.infer<typeof documentProcessPayload>;
 export type PageDetectPayload = z.infer<typeof pageDetectPayload>;
+export const pageOcrPayload = pageDetectPayload;
+export type PageOcrPayload = z.infer<typeof pageOcrPayload>;
 
 export const jobKeys = {
   document: (documentId: string) => `document:${documentId}`,
   page: (documentId: string, pageNumber: number) => `page:${documentId}:${pageNumber}`,
+  ocr: (documentId: string, pageNumber: number) => `ocr:${documentId}:${pageNumber}`,
 };
 
 /**
@@ -17,13 +20,14 @@ export const jobKeys = {
  * (a broken page fails at once); Graphile Worker waits e^attempt seconds between attempts, so 5 attempts
  * ride out ~85 s of storage or database downtime.
  */
-export const MAX_ATTEMPTS = { document: 5, page: 5 } as const;
+export const MAX_ATTEMPTS = { document: 5, page: 5, ocr: 3 } as const;
 
 declare global {
   namespace GraphileWorker {
     interface Tasks {
       document__process: DocumentProcessPayload;
       page__detect: PageDetectPayload;
+      page__ocr: PageOcrPayload;
       uploads__expire: Record<string, never>;
       documents__settle: Record<string, never>;
     }

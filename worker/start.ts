@@ -12,7 +12,9 @@ import { loadModel, type LoadedModel } from "./model/session";
 import { createPdfCache } from "./pdf-cache";
 import { createRenderer } from "./render/renderer";
 import { documentProcess } from "./tasks/document__process";
+import { createRecognizer } from "./ocr/recognizer";
 import { pageDetect } from "./tasks/page__detect";
+import { pageOcr } from "./tasks/page__ocr";
 import { documentsSettle } from "./tasks/documents__settle";
 import { uploadsExpire } from "./tasks/uploads__expire";
 
@@ -26,6 +28,7 @@ export const POLL_INTERVAL_MS = 2000;
 /** @defaultValue 96 */
 export const RENDER_THREAD_HEAP_MB = 96;
 
+/** In an OCR-only worker (WORKER_TASKS=ocr) `deps.model` is missing: no layout model is loaded there. */
 export type StartedWorker = { runner: Runner; deps: WorkerDeps; stop(): Promise<void> };
 
 /** Loads the model once, then runs the queue until `stop()`; the worker process and tests both use this. */
@@ -37,15 +40,22 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not set: start Pagewise with `npm run dev` or set it");
 
   const started = performance.now();
-  const model = opts.model ?? (await loadModel(await readModelFolder(env.MODEL_DIR), env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : undefined));
-  logger.info("model loaded", { model: model.manifest.id, kind: model.manifest.kind, ms: Math.round(performance.now() - started) });
+  const detect = env.WORKER_TASKS !== "ocr";
+  const ocr = env.OCR === "on" && env.WORKER_TASKS !== "detect";
+  const model = detect
+    ? (opts.model ?? (await loadModel(await readModelFolder(env.MODEL_DIR), env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : undefined)))
+    : null;
+  if (model) logger.info("model loaded", { model: model.manifest.id, kind: model.manifest.kind, ms: Math.round(performance.now() - started) });
+  const recognizer = ocr ? createRecognizer({ lang: env.OCR_LANG }) : null;
 
   const { db, sql } = createDb(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY + 2 });
   const storage = createStorage(env);
   // A small V8 heap for the render thread keeps garbage collection frequent (its buffers are mostly
   // outside the heap) and makes a runaway PDF kill only the thread.
   const renderer = createRenderer({ timeoutMs: env.RENDER_TIMEOUT_MS, maxPixels: env.MAX_PAGE_PIXELS, threadHeapMb: RENDER_THREAD_HEAP_MB });
-  const deps: WorkerDeps = { db, storage, renderer, model, pdfCache: createPdfCache(storage), env, logger };
+  const base = { db, storage, renderer, pdfCache: createPdfCache(storage), env, logger };
+  // An OCR-only worker has no model; its deps are typed as if it had one only for callers that never run there.
+  const deps = { ...base, model } as WorkerDeps;
 
   const events: WorkerEvents = new EventEmitter();
   const liveness = trackLiveness({ sql, events, queueSchema: env.QUEUE_SCHEMA, deadAfterMs: env.WORKER_DEAD_AFTER_MS, logger });
@@ -59,8 +69,8 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
     logger: graphileLogger(logger),
     crontab: CRONTAB,
     taskList: {
-      document__process: documentProcess(deps),
-      page__detect: pageDetect(deps),
+      ...(model ? { document__process: documentProcess(deps), page__detect: pageDetect(deps) } : {}),
+      ...(recognizer ? { page__ocr: pageOcr({ ...base, recognizer }) } : {}),
       uploads__expire: uploadsExpire(deps),
       documents__settle: documentsSettle(deps),
     },
@@ -80,7 +90,8 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
           await runner.stop();
         } finally {
           await renderer.close();
-          if (!opts.model) await model.release();
+          await recognizer?.close();
+          if (!opts.model) await model?.release();
           await deps.pdfCache.clear();
           await sql.end({ timeout: 5 });
           storage.client.destroy();

@@ -19,6 +19,7 @@ import { DocumentTable } from "./document-table";
 import { ListControls } from "./list-controls";
 import { LoginForm } from "./login-form";
 import { Pagination } from "./pagination";
+import { TextSearch } from "./text-search";
 import type { RowAction } from "./row-actions";
 import { useDebounced } from "./use-debounced";
 
@@ -159,6 +160,7 @@ export function AdminConsole() {
         now={now}
       />
       <Pagination page={page} pageCount={pageCount} onPage={setPage} />
+      <TextSearch />
     </div>
   );
 }

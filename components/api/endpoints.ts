@@ -1,8 +1,10 @@
 import {
+  adminSearchSchema,
   createUploadResponseSchema,
   documentDetailSchema,
   documentListSchema,
   documentSchema,
+  documentSearchSchema,
   pageSchema,
   type DocumentStatusDto,
 } from "@/lib/api-types";
@@ -22,7 +24,7 @@ const documentOnly = z.object({ document: documentSchema });
 const pageOnly = z.object({ page: pageSchema });
 
 export const documentUrl = (id: string) => `/api/documents/${encodeURIComponent(id)}`;
-export const exportUrl = (id: string, format: "json" | "coco") => `${documentUrl(id)}/export?format=${format}`;
+export const exportUrl = (id: string, format: "json" | "coco" | "markdown" | "text") => `${documentUrl(id)}/export?format=${format}`;
 export const eventsUrl = (id: string) => `${documentUrl(id)}/events`;
 
 export const fetchDocument = (id: string, signal?: AbortSignal) => apiJson(documentUrl(id), documentDetailSchema, { signal });
@@ -30,6 +32,11 @@ export const fetchDocumentSummary = (id: string, signal?: AbortSignal) =>
   apiJson(`${documentUrl(id)}?pages=none`, documentOnly, { signal }).then((r) => r.document);
 export const fetchPage = (id: string, n: number, signal?: AbortSignal) =>
   apiJson(`${documentUrl(id)}/pages/${n}`, pageOnly, { signal }).then((r) => r.page);
+
+export const searchDocument = (id: string, q: string, signal?: AbortSignal) =>
+  apiJson(`${documentUrl(id)}/search?${new URLSearchParams({ q })}`, documentSearchSchema, { signal });
+
+export const adminSearch = (q: string, signal?: AbortSignal) => apiJson(`/api/admin/search?${new URLSearchParams({ q })}`, adminSearchSchema, { signal });
 
 export const createUpload = (file: { filename: string; sizeBytes: number; contentType: string }) =>
   apiJson("/api/uploads", createUploadResponseSchema, { method: "POST", json: file });

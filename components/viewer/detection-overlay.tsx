@@ -16,11 +16,18 @@ export function DetectionOverlay({
   width,
   height,
   pageNumber,
+  selected = null,
+  highlighted = null,
+  onSelect,
 }: {
   detections: ShownDetection[];
   width: number;
   height: number;
   pageNumber: number;
+  /** The box whose text is shown (clicked or focused), and the one whose paragraph is under the pointer. */
+  selected?: number | null;
+  highlighted?: number | null;
+  onSelect?: (key: number) => void;
 }) {
   const [active, setActive] = useState<number | null>(null);
   const tooltipId = useId();
@@ -43,10 +50,12 @@ export function DetectionOverlay({
             detection={d}
             width={width}
             height={height}
-            active={d.key === active}
+            active={d.key === active || d.key === highlighted}
+            selected={d.key === selected}
             describedBy={d.key === active ? tooltipId : undefined}
             onActivate={() => setActive(d.key)}
             onDeactivate={() => setActive((a) => (a === d.key ? null : a))}
+            onSelect={() => onSelect?.(d.key)}
           />
         ))}
       </svg>
@@ -60,17 +69,21 @@ function DetectionBox({
   width,
   height,
   active,
+  selected,
   describedBy,
   onActivate,
   onDeactivate,
+  onSelect,
 }: {
   detection: ShownDetection;
   width: number;
   height: number;
   active: boolean;
+  selected: boolean;
   describedBy: string | undefined;
   onActivate: () => void;
   onDeactivate: () => void;
+  onSelect: () => void;
 }) {
   const [x1, y1, x2, y2] = detection.box;
   const color = colorFor(detection.label);
@@ -84,12 +97,15 @@ function DetectionBox({
       data-label={detection.label}
       data-score={detection.score}
       data-active={active}
+      data-selected={selected}
       tabIndex={0}
-      role="img"
-      aria-label={`${detection.label}, score ${score}`}
+      role="button"
+      aria-pressed={selected}
+      aria-label={`${detection.label}, score ${score}${detection.order !== null ? `, reading order ${detection.order + 1}` : ""}`}
       aria-describedby={describedBy}
       onMouseEnter={onActivate}
-      onFocus={onActivate}
+      onFocus={() => (onActivate(), onSelect())}
+      onClick={onSelect}
       onBlur={onDeactivate}
     >
       <title>{`${detection.label} ${score}`}</title>

@@ -56,6 +56,12 @@ export function DocumentHeader({
               <a className={link} href={exportUrl(document.id, "coco")} download data-testid="download-coco">
                 Download COCO
               </a>
+              <a className={link} href={exportUrl(document.id, "markdown")} download data-testid="download-markdown">
+                Download Markdown
+              </a>
+              <a className={link} href={exportUrl(document.id, "text")} download data-testid="download-text">
+                Download text
+              </a>
             </>
           ) : (
             <p className="text-sm text-ink-muted">Downloads are available once a page is done.</p>

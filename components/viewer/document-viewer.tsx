@@ -7,6 +7,7 @@ import type { PageDto } from "@/lib/api-types";
 import { fetchDocument, queryKeys } from "@/components/api/endpoints";
 import { ApiError, errorMessage } from "@/components/api/fetch-json";
 import { DocumentHeader } from "./document-header";
+import { FindBar, type FindState } from "./find-bar";
 import { isTerminal, type DocumentDetail } from "./document-cache";
 import { PageStrip } from "./page-strip";
 import { PageView } from "./page-view";
@@ -30,6 +31,8 @@ const placeholderPage = (pageNumber: number): PageDto => ({
   detectionCount: null,
   note: null,
   error: null,
+  textLayer: null,
+  unassignedText: null,
 });
 
 /** A document's live view: progress, then every page with its detections as soon as it is done. */
@@ -67,6 +70,16 @@ export function DocumentViewer({ id }: { id: string }) {
   );
 
   const { counts, labels, loadedPages } = useLoadedDetections(id, threshold);
+  const [find, setFind] = useState<FindState | null>(null);
+  const matchesByPage = useMemo(() => {
+    const map = new Map<number, { box: [number, number, number, number]; current: boolean }[]>();
+    find?.hits.forEach((hit, i) => {
+      const list = map.get(hit.pageNumber) ?? [];
+      list.push({ box: hit.box, current: i === find.current });
+      map.set(hit.pageNumber, list);
+    });
+    return map;
+  }, [find]);
 
   const pages = useMemo(() => {
     const list = query.data?.pages ?? [];
@@ -124,13 +137,21 @@ export function DocumentViewer({ id }: { id: string }) {
           zoom={zoom}
           onZoom={setZoom}
           legend={{ labels: orderLabels(labels), counts, hidden, onToggle: toggle, caption }}
+          find={<FindBar documentId={document.id} onChange={setFind} />}
         />
       )}
       <div className="overflow-x-auto pb-8">
         <h2 className="sr-only">Pages</h2>
         <div className="space-y-8" data-testid="pages">
           {pages.map((page) => (
-            <PageView key={page.pageNumber} documentId={document.id} filename={document.filename} page={page} settings={settings} />
+            <PageView
+              key={page.pageNumber}
+              documentId={document.id}
+              filename={document.filename}
+              page={page}
+              settings={settings}
+              matches={matchesByPage.get(page.pageNumber)}
+            />
           ))}
         </div>
       </div>

@@ -7,6 +7,7 @@ import { fetchPage, queryKeys } from "@/components/api/endpoints";
 import { errorMessage } from "@/components/api/fetch-json";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { DetectionOverlay, type ShownDetection } from "./detection-overlay";
+import { PageTextPanel, SelectedRegionText } from "./page-text";
 import { useNearViewport } from "./use-near-viewport";
 import type { ViewSettings } from "./view-settings";
 
@@ -36,12 +37,17 @@ export const PageView = memo(function PageView({
   filename,
   page,
   settings,
+  matches,
 }: {
   documentId: string;
   filename: string;
   page: PageDto;
   settings: ViewSettings;
+  /** Find-in-document matches on this page; `current` is the one next/previous went to. */
+  matches?: { box: [number, number, number, number]; current: boolean }[];
 }) {
+  const [selected, setSelected] = useState<number | null>(null);
+  const [hovered, setHovered] = useState<number | null>(null);
   const [ref, near] = useNearViewport<HTMLElement>();
   const size = pageSize(page);
   const done = page.status === "done";
@@ -62,6 +68,7 @@ export const PageView = memo(function PageView({
   );
 
   const total = detections?.length ?? page.detectionCount;
+  const selectedDetection = selected === null ? undefined : shown.find((d) => d.key === selected);
   const headingId = `page-${page.pageNumber}-title`;
 
   return (
@@ -114,7 +121,27 @@ export const PageView = memo(function PageView({
         ) : (
           <PagePlaceholder page={page} />
         )}
-        {done && near && detections && <DetectionOverlay detections={shown} width={size.width} height={size.height} pageNumber={page.pageNumber} />}
+        {done && near && detections && (
+          <DetectionOverlay
+            detections={shown}
+            width={size.width}
+            height={size.height}
+            pageNumber={page.pageNumber}
+            selected={selected}
+            highlighted={hovered}
+            onSelect={setSelected}
+          />
+        )}
+        {matches?.map((m, i) => (
+          <div
+            key={i}
+            data-testid="find-match"
+            data-current={m.current}
+            aria-hidden="true"
+            className={`pointer-events-none absolute rounded-sm ${m.current ? "bg-amber-400/40 ring-2 ring-amber-600" : "bg-amber-300/30"}`}
+            style={{ left: `${m.box[0] * 100}%`, top: `${m.box[1] * 100}%`, width: `${(m.box[2] - m.box[0]) * 100}%`, height: `${(m.box[3] - m.box[1]) * 100}%` }}
+          />
+        ))}
         {done && near && detail.isError && (
           <p role="alert" className="absolute inset-x-0 bottom-0 bg-red-50/95 px-3 py-2 text-sm text-red-800">
             Could not load the detections of this page: {errorMessage(detail.error)}
@@ -124,6 +151,8 @@ export const PageView = memo(function PageView({
           <p className="absolute right-2 top-2 rounded bg-white/90 px-2 py-1 text-xs text-ink-muted shadow">Loading boxes…</p>
         )}
       </div>
+      {selectedDetection && <SelectedRegionText detection={selectedDetection} onClose={() => setSelected(null)} />}
+      {done && detections && <PageTextPanel page={detail.data ?? page} detections={shown} onHover={setHovered} />}
     </section>
   );
 });

@@ -1,6 +1,6 @@
 "use client";
 
-import { useId } from "react";
+import { useId, type ReactNode } from "react";
 import { formatScore } from "@/components/format";
 import { ClassLegend } from "./class-legend";
 import { DEFAULT_ZOOM, ZOOM_LEVELS } from "./view-settings";
@@ -15,12 +15,14 @@ export function ViewerToolbar({
   zoom,
   onZoom,
   legend,
+  find,
 }: {
   threshold: number;
   onThreshold: (value: number) => void;
   zoom: number;
   onZoom: (value: number) => void;
   legend: Parameters<typeof ClassLegend>[0];
+  find?: ReactNode;
 }) {
   const sliderId = useId();
   const index = ZOOM_LEVELS.findIndex((z) => z === zoom);
@@ -77,6 +79,7 @@ export function ViewerToolbar({
           </button>
         </div>
       </div>
+      {find}
       <ClassLegend {...legend} />
     </div>
   );

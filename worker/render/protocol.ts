@@ -1,5 +1,6 @@
 /** Messages between the renderer (main thread) and its render thread. */
 import type { ResizePolicy } from "../model/policy";
+import type { PageText } from "../text/runs";
 
 export type RenderRequest = {
   pdfPath: string;
@@ -36,6 +37,8 @@ export type RenderedPage = {
   encodeMs: number;
   /** Drawing the viewer's image at its own size (0 when the model's render is the image). */
   displayMs: number;
+  /** The page's text layer, read in the same document load; null when pdf.js could not read it. */
+  text: PageText | null;
 };
 
 export type ThreadRequest =

@@ -12,6 +12,7 @@ import type { DocumentInitParameters } from "pdfjs-dist/types/src/display/api";
 import { freeNow } from "../free-buffer";
 import { resizeBilinear, rgbaToChw } from "../model/preprocess";
 import { classify, noPages, PageRangeError } from "./classify";
+import { readPageText } from "./page-text";
 import type { RenderedPage, RenderRequest, ThreadReady, ThreadRequest, ThreadResponse } from "./protocol";
 import { displaySize, renderSize } from "./size";
 
@@ -130,8 +131,11 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
         : resizeBilinear(rgba, size.width, size.height, size.modelWidth, size.modelHeight);
     const modelInput = rgbaToChw(pixels, size.modelWidth, size.modelHeight, req.inputFormat);
     const encoded = await encoding;
+    const encodeMs = performance.now() - encodeStarted;
     // The encoder's buffer lives outside the JS heap and cannot be transferred: one copy, then moved.
     const image = new Uint8Array(encoded);
+    // A text layer pdf.js cannot read costs the page its text, never its image or boxes.
+    const text = await readPageText(page, { rgba, width: size.width, height: size.height }).catch(() => null);
     freeNow(rgba, pixels, encoded);
     return {
       pageNumber: req.pageNumber,
@@ -145,8 +149,9 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
       modelWidth: size.modelWidth,
       modelHeight: size.modelHeight,
       renderMs,
-      encodeMs: performance.now() - encodeStarted,
+      encodeMs,
       displayMs,
+      text,
     };
   } finally {
     page.cleanup();

@@ -2,12 +2,13 @@ import type { Task } from "graphile-worker";
 import { getDocument, getPage } from "../../db/documents";
 import { completePage, failPage, markPageProcessing } from "../../db/pages";
 import { isAppError } from "../../lib/errors";
-import { pageDetectPayload } from "../../lib/jobs";
+import { jobKeys, MAX_ATTEMPTS, pageDetectPayload } from "../../lib/jobs";
 import { deletePrefix, objectKeys, putObject } from "../../lib/s3";
 import type { WorkerDeps } from "../deps";
 import { freeNow } from "../free-buffer";
 import { ModelRunError } from "../model/session";
 import { renderPolicy } from "../model/policy";
+import { pageContent } from "../text/page-content";
 import { classifyFailure, isLastAttempt } from "./retry";
 
 /**
@@ -20,6 +21,10 @@ export function displayImage(width: number) {
     ? { request: { imageFormat: "jpeg", displayWidth: width }, ext: "jpg", contentType: "image/jpeg" } as const
     : { request: { imageFormat: "webp" }, ext: "webp", contentType: "image/webp" } as const;
 }
+
+/** A page without a usable text layer: its regions are read by OCR when that is on. */
+const ocrNote = (note: string | null, ocr: "on" | "off") =>
+  note && (ocr === "on" ? note.replace("it needs OCR for its text.", "its regions are queued for OCR.") : `${note.replace(/\.$/, "")} (OCR is off).`);
 
 /** Renders one page, runs the model on it and stores image + detections. */
 export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
@@ -68,6 +73,11 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
 
       const w = rendered.imageWidth;
       const h = rendered.imageHeight;
+      const boxes = detections.map((d) => [d.box[0] / w, d.box[1] / h, d.box[2] / w, d.box[3] / h] as [number, number, number, number]);
+      const content = pageContent(rendered.text, detections.map((d, i) => ({ label: d.label, box: boxes[i]! })), {
+        widthPt: rendered.widthPt,
+        heightPt: rendered.heightPt,
+      });
       await completePage(deps.db, page, {
         widthPt: rendered.widthPt,
         heightPt: rendered.heightPt,
@@ -76,8 +86,11 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
         imageHeight: h,
         renderMs: Math.round(rendered.renderMs),
         inferMs: Math.round(inferMs),
-        note,
-        detections: detections.map((d) => ({
+        note: [note, detections.length ? ocrNote(content.note, deps.env.OCR) : null].filter(Boolean).join(" ") || null,
+        textLayer: content.textLayer,
+        unassignedText: content.unassignedText,
+        textMs: Math.round(content.textMs),
+        detections: detections.map((d, i) => ({
           classIndex: d.classIndex,
           label: d.label,
           score: d.score,
@@ -86,8 +99,12 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
           x2: d.box[2] / w,
           y2: d.box[3] / h,
           polygon: d.polygon ? d.polygon.map(([x, y]) => [x / w, y / h] as [number, number]) : null,
+          ...content.regions[i]!,
         })),
       });
+      if (deps.env.OCR === "on" && detections.length && content.textLayer !== "ok") {
+        await helpers.addJob("page__ocr", { documentId, pageNumber }, { jobKey: jobKeys.ocr(documentId, pageNumber), maxAttempts: MAX_ATTEMPTS.ocr });
+      }
       log.info("page done", { detections: detections.length, renderMs: Math.round(rendered.renderMs), inferMs: Math.round(inferMs) });
     } catch (error) {
       // Deleted while this page was in progress: its writes failed on the missing rows, and what it stored

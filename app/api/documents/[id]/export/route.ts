@@ -2,6 +2,7 @@ import { z } from "zod";
 import { documentDetections, getDocument, listPages } from "@/db/documents";
 import { AppError } from "@/lib/errors";
 import { toCoco, toDetectionsJson } from "@/lib/export";
+import { toMarkdown, toPlainText } from "@/lib/export-text";
 import { db } from "@/lib/server/context";
 import { handle, notFound, parseDocumentId } from "@/lib/server/http";
 
@@ -10,13 +11,24 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   return handle(async () => {
     const id = parseDocumentId((await params).id);
-    const format = z.enum(["json", "coco"]).safeParse(new URL(request.url).searchParams.get("format") ?? "json");
-    if (!format.success) throw new AppError("validation_failed", "bad format", "format must be json or coco.");
+    const format = z.enum(["json", "coco", "markdown", "text"]).safeParse(new URL(request.url).searchParams.get("format") ?? "json");
+    if (!format.success) throw new AppError("validation_failed", "bad format", "format must be json, coco, markdown or text.");
     const doc = await getDocument(db(), id);
     if (!doc) notFound();
     const [pages, detections] = await Promise.all([listPages(db(), id), documentDetections(db(), id)]);
-    const body = format.data === "coco" ? toCoco(doc, pages, detections) : toDetectionsJson(doc, pages, detections);
     const base = doc.filename.replace(/\.pdf$/i, "").replace(/[^\w.-]+/g, "_").slice(0, 80) || "document";
+    if (format.data === "markdown" || format.data === "text") {
+      const markdown = format.data === "markdown";
+      return new Response(markdown ? toMarkdown(doc, pages, detections) : toPlainText(pages, detections), {
+        headers: {
+          "content-type": `${markdown ? "text/markdown" : "text/plain"}; charset=utf-8`,
+          "content-disposition": `attachment; filename="${base}.${markdown ? "md" : "txt"}"`,
+          // Plain text has no room to say which model found the regions; the header does.
+          "x-pagewise-model": `${doc.modelId ?? "none"}${doc.modelKind ? ` (${doc.modelKind})` : ""}`,
+        },
+      });
+    }
+    const body = format.data === "coco" ? toCoco(doc, pages, detections) : toDetectionsJson(doc, pages, detections);
     return new Response(JSON.stringify(body, null, 2), {
       headers: {
         "content-type": "application/json; charset=utf-8",
