@@ -10,7 +10,9 @@
  *      uploaded through the web process (presigned PUT to the store, complete) is processed by the worker to
  *      done, with detections.
  *
- *   npm run test:image [-- --cache-dir /var/cache/pagewise-image]
+ *   npm run test:image [-- --cache-dir /var/cache/pagewise-image] [-- --no-build]
+ *
+ * `--no-build` runs the image the last run built (localhost/pagewise:image-test) again.
  *
  * Needs root, podman, buildah and debootstrap (`apt-get install podman buildah debootstrap`).
  */
@@ -44,7 +46,12 @@ const herokuSchema = z.object({
   run: z.object({ web: z.string().min(1), worker: z.string().min(1) }),
 });
 
-const { values: args } = parseArgs({ options: { "cache-dir": { type: "string", default: "/var/cache/pagewise-image" } } });
+const { values: args } = parseArgs({
+  options: {
+    "cache-dir": { type: "string", default: "/var/cache/pagewise-image" },
+    "no-build": { type: "boolean", default: false },
+  },
+});
 const log = (line: string) => console.log(`[test:image] ${line}`);
 const timings: [string, number][] = [];
 async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -82,12 +89,12 @@ async function buildImage() {
 async function printSizes() {
   const size = Number(await capture("podman", ["image", "inspect", "--format", "{{.Size}}", IMAGE]));
   log(`image ${IMAGE}: ${(size / 1e6).toFixed(0)} MB (uncompressed; the base is the local stand-in, not the official image)`);
-  const history = await capture("podman", ["history", "--human=false", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", IMAGE]);
-  for (const line of history.split("\n")) {
-    const [bytes, createdBy] = line.split("\t");
-    if (Number(bytes) === 0) continue;
-    const step = createdBy!.replace(/^\/bin\/sh -c #\(nop\) /, "").replace(/\s+/g, " ").slice(0, 110);
-    console.log(`  ${(Number(bytes) / 1e6).toFixed(1).padStart(8)} MB  ${step}`);
+  const historySchema = z.array(z.object({ size: z.number(), CreatedBy: z.string() }));
+  const history = historySchema.parse(JSON.parse(await capture("podman", ["history", "--format", "json", IMAGE])));
+  for (const { size: bytes, CreatedBy } of history) {
+    if (bytes === 0) continue;
+    const step = CreatedBy.replace(/^\/bin\/sh -c (#\(nop\) )?/, "").replace(/\s+/g, " ").slice(0, 110);
+    console.log(`  ${(bytes / 1e6).toFixed(1).padStart(8)} MB  ${step}`);
   }
 }
 
@@ -202,7 +209,8 @@ async function main() {
     }
   }
   const started = performance.now();
-  await buildImage();
+  if (args["no-build"]) log(`--no-build: running the image built before`);
+  else await buildImage();
   await printSizes();
   await runImage();
   const total = (performance.now() - started) / 1000;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import path from "node:path";
 import { capture, run } from "./run-command";
 
 /**
@@ -53,10 +54,12 @@ export async function start(image: string, name: string, env: Record<string, str
   return { name, container, child, exited };
 }
 
-/** Stops a process the way a dyno is stopped (SIGTERM to its processes, SIGKILL after a grace period), removes its container. */
+/**
+ * Stops a process the way a dyno is stopped: SIGTERM to the app's processes (not to buildah, which would
+ * SIGKILL them), SIGKILL after a grace period; removes its container. Returns how buildah ended.
+ */
 export async function stop(p: ImageProcess, graceMs = 20_000) {
-  const pids = [...descendants(p.child.pid!), p.child.pid!];
-  for (const pid of pids) signal(pid, "SIGTERM");
+  for (const { pid } of nodeProcesses(p)) signal(pid, "SIGTERM");
   const killed = setTimeout(() => {
     for (const pid of [...descendants(p.child.pid!), p.child.pid!]) signal(pid, "SIGKILL");
   }, graceMs);
@@ -107,8 +110,9 @@ export function nodeProcesses(p: ImageProcess): ProcessInfo[] {
   const out: ProcessInfo[] = [];
   for (const pid of descendants(p.child.pid!)) {
     try {
+      // By its executable: Next.js renames its process title ("next-server"), which rewrites the command line.
+      if (path.basename(readlinkSync(`/proc/${pid}/exe`)) !== "node") continue;
       const command = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
-      if (!/^(\S*\/)?node( |$)/.test(command)) continue;
       const uidLine = /^Uid:\s+(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]!;
       out.push({ pid, command, uids: uidLine.trim().split(/\s+/).map(Number), hostNetwork: readlinkSync(`/proc/${pid}/ns/net`) === ourNet });
     } catch {
