@@ -73,14 +73,17 @@ async function buildImage() {
   try {
     const archive = spawn("git", ["archive", "--format=tar", "HEAD"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     await run("tar", ["-x", "-C", context], { input: archive.stdout });
-    const previous = await capture("podman", ["image", "inspect", "--format", "{{.Id}}", IMAGE]).catch(() => "");
     log(`building ${IMAGE} from commit ${head}`);
-    await timed("image build", () =>
-      run("podman", ["build", "--isolation", "chroot", "--pull=never", "--layers", "--tag", IMAGE, context]),
-    );
-    const built = await capture("podman", ["image", "inspect", "--format", "{{.Id}}", IMAGE]);
-    // The previous build of this tag is left dangling; its layers stay cached where the new build reuses them.
-    if (previous && previous !== built) await capture("podman", ["rmi", previous]).catch(() => {});
+    const build = (...extra: string[]) => run("podman", ["build", "--isolation", "chroot", "--pull=never", "--layers", ...extra, context]);
+    await timed("image build", async () => {
+      // The deps stage (npm ci) tagged, so that pruning below keeps it as the cache of the next build.
+      await build("--target", "deps", "--tag", `${IMAGE}-deps`);
+      await build("--tag", IMAGE);
+    });
+    // Every build leaves the previous image and its build stage (~1.5 GB) untagged: without this the
+    // machine's disk fills up run after run. Removes untagged images no tagged one builds on.
+    log("podman image prune: removing untagged images (earlier builds)");
+    await capture("podman", ["image", "prune", "--force"]);
   } finally {
     await rm(context, { recursive: true, force: true });
   }
