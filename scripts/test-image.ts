@@ -76,8 +76,9 @@ async function buildImage() {
     log(`building ${IMAGE} from commit ${head}`);
     const build = (...extra: string[]) => run("podman", ["build", "--isolation", "chroot", "--pull=never", "--layers", ...extra, context]);
     await timed("image build", async () => {
-      // The deps stage (npm ci) tagged, so that pruning below keeps it as the cache of the next build.
-      await build("--target", "deps", "--tag", `${IMAGE}-deps`);
+      // The build stage tagged (and with it the deps stage, npm ci, it builds on), so that pruning below
+      // keeps them as the cache of the next build.
+      await build("--target", "build", "--tag", `${IMAGE}-build`);
       await build("--tag", IMAGE);
     });
     // Every build leaves the previous image and its build stage (~1.5 GB) untagged: without this the
