@@ -8,7 +8,10 @@ const root = path.resolve(import.meta.dirname, "..");
 const read = (f: string) => readFileSync(path.join(root, f), "utf8");
 const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string>; dependencies: Record<string, string> };
 
-/** No Docker engine runs here, so the image is checked for what it can be checked for: its references. */
+/**
+ * What can be checked without building the image: its references. `npm run test:image` (scripts/test-image.ts)
+ * builds it and runs release, web and worker from it.
+ */
 describe("Dockerfile and heroku.yml", () => {
   const dockerfile = read("Dockerfile");
   const heroku = read("heroku.yml");
@@ -69,5 +72,9 @@ describe("the worker command", () => {
     expect(index).toContain("render-thread.mjs");
     // drizzle-orm is bundled (see scripts/build-worker.ts), never loaded as ~70 ESM modules at run time.
     expect(packages).not.toContain("drizzle-orm");
+    // The image drops some packages (or whole scopes) from the runtime's node_modules: none the bundle loads.
+    const dropped = /^RUN rm -rf ((?:node_modules\/\S+ +)+)/m.exec(read("Dockerfile"))![1]!.trim().split(/ +/).map((d) => d.replace("node_modules/", ""));
+    expect(dropped).toContain("next");
+    for (const d of dropped) expect(packages.filter((p) => p === d || p.startsWith(`${d}/`)), `the Dockerfile removes ${d}`).toEqual([]);
   }, 60_000);
 });
