@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageRangeSchema } from "./page-range";
 
 /** Shapes the API returns and the browser parses: the one contract between web server and UI. */
 export const documentStatusSchema = z.enum(["uploading", "queued", "processing", "done", "failed", "cancelled"]);
@@ -24,6 +25,10 @@ export const documentSchema = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  /** Pages asked for at upload ("1-5,8"); null: every page. `pageCount` counts the covered pages. */
+  pageRange: z.string().nullable(),
+  /** Pages in the file, once it has been opened. */
+  sourcePageCount: z.number().nullable(),
 });
 
 export const detectionSchema = z.object({
@@ -70,6 +75,7 @@ export const createUploadRequestSchema = z.object({
   filename: z.string().min(1).max(4096),
   sizeBytes: z.number().int().positive(),
   contentType: z.string().max(255),
+  pages: pageRangeSchema.optional(),
 });
 
 export const createUploadResponseSchema = z.object({

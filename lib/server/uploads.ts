@@ -5,6 +5,7 @@ import { failDocument, getDocument, insertDocument, transitionDocument } from ".
 import type { Document } from "../../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
+import { normalisePageRange } from "../page-range";
 import { jobKeys, MAX_ATTEMPTS } from "../jobs";
 import { deletePrefix, headObject, objectKeys, presignUpload, readObjectHead, UPLOAD_URL_TTL_SECONDS, type Storage } from "../s3";
 
@@ -25,7 +26,8 @@ export function cleanFilename(raw: string): string {
 
 export async function createUpload(
   deps: { db: Db; storage: Storage; env: Env },
-  input: { filename: string; sizeBytes: number; contentType: string },
+  input: { filename: string; sizeBytes: number; contentType: string; pages?: string },
+  owner: { apiKeyId?: string | null; callbackUrl?: string | null; callbackPages?: boolean } = {},
 ) {
   const maxBytes = deps.env.MAX_UPLOAD_MB * 1024 * 1024;
   if (input.sizeBytes > maxBytes) {
@@ -36,6 +38,7 @@ export async function createUpload(
   if (!looksPdf) {
     throw new AppError("unsupported_type", `content type ${input.contentType}`, "Only PDF files can be processed.");
   }
+  const pageRange = input.pages === undefined ? null : normalisePageRange(input.pages);
   const id = randomUUID();
   const key = objectKeys.upload(id);
   const expiresAt = new Date(Date.now() + UPLOAD_URL_TTL_SECONDS * 1000);
@@ -45,6 +48,10 @@ export async function createUpload(
     sizeBytes: input.sizeBytes,
     objectKey: key,
     uploadExpiresAt: new Date(Date.now() + deps.env.UPLOAD_EXPIRY_MINUTES * 60_000),
+    apiKeyId: owner.apiKeyId ?? null,
+    pageRange,
+    callbackUrl: owner.callbackUrl ?? null,
+    callbackPages: owner.callbackPages ?? false,
   });
   const url = await presignUpload(deps.storage, key, PDF_CONTENT_TYPE, input.sizeBytes);
   return {

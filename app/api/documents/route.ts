@@ -3,7 +3,8 @@ import { documentSortKeys, listDocuments } from "@/db/documents";
 import { toDocumentDto } from "@/db/dto";
 import { documentStatusSchema } from "@/lib/api-types";
 import { AppError } from "@/lib/errors";
-import { requireAdmin } from "@/lib/server/admin-auth";
+import { env } from "@/lib/env";
+import { identifyCaller } from "@/lib/server/callers";
 import { db } from "@/lib/server/context";
 import { handle } from "@/lib/server/http";
 
@@ -18,14 +19,15 @@ const querySchema = z.object({
   pageSize: z.coerce.number().int().min(1).max(200).default(25),
 });
 
-/** Every document, for the admin page. */
+/** Every document, for the admin page; for an API key, the documents it created. */
 export async function GET(request: Request) {
   return handle(async () => {
-    requireAdmin(request);
+    const caller = await identifyCaller({ db: db(), env: env() }, request);
+    if (caller.kind === "anonymous") throw new AppError("unauthorized", "admin session or key required", "Sign in to the admin page first.");
     const params = Object.fromEntries(new URL(request.url).searchParams);
     const parsed = querySchema.safeParse(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== "")));
     if (!parsed.success) throw new AppError("validation_failed", "bad query", z.prettifyError(parsed.error));
-    const { rows, total } = await listDocuments(db(), parsed.data);
+    const { rows, total } = await listDocuments(db(), { ...parsed.data, ...(caller.kind === "key" ? { apiKeyId: caller.key.id } : {}) });
     return Response.json({ documents: rows.map(toDocumentDto), total, page: parsed.data.page, pageSize: parsed.data.pageSize });
   });
 }

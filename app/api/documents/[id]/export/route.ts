@@ -1,9 +1,11 @@
 import { z } from "zod";
-import { documentDetections, getDocument, listPages } from "@/db/documents";
+import { documentDetections, listPages } from "@/db/documents";
+import { env } from "@/lib/env";
+import { identifyCaller, visibleDocument } from "@/lib/server/callers";
 import { AppError } from "@/lib/errors";
 import { toCoco, toDetectionsJson } from "@/lib/export";
 import { db } from "@/lib/server/context";
-import { handle, notFound, parseDocumentId } from "@/lib/server/http";
+import { handle, parseDocumentId } from "@/lib/server/http";
 
 export const dynamic = "force-dynamic";
 
@@ -12,8 +14,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     const id = parseDocumentId((await params).id);
     const format = z.enum(["json", "coco"]).safeParse(new URL(request.url).searchParams.get("format") ?? "json");
     if (!format.success) throw new AppError("validation_failed", "bad format", "format must be json or coco.");
-    const doc = await getDocument(db(), id);
-    if (!doc) notFound();
+    const doc = await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
     const [pages, detections] = await Promise.all([listPages(db(), id), documentDetections(db(), id)]);
     const body = format.data === "coco" ? toCoco(doc, pages, detections) : toDetectionsJson(doc, pages, detections);
     const base = doc.filename.replace(/\.pdf$/i, "").replace(/[^\w.-]+/g, "_").slice(0, 80) || "document";
