@@ -162,6 +162,8 @@ export const webhookDeliveries = pgTable(
       .references(() => documents.id, { onDelete: "cascade" }),
     /** `document.done`, `document.failed`, `document.cancelled` or `page.done` / `page.failed`. */
     type: text("type").notNull(),
+    /** What the event is about (`status:<document event id>`, `page:<page id>:<finished at>`): one delivery each. */
+    dedupeKey: text("dedupe_key").notNull().unique(),
     url: text("url").notNull(),
     payload: jsonb("payload").notNull(),
     status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),

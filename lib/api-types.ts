@@ -76,6 +76,12 @@ export const createUploadRequestSchema = z.object({
   sizeBytes: z.number().int().positive(),
   contentType: z.string().max(255),
   pages: pageRangeSchema.optional(),
+  callbackUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional()
+    .describe("Webhook URL POSTed a signed event when the document ends (default: the API key's)."),
+  callbackPages: z.boolean().optional().describe("Also POST an event after each page (default false)."),
 });
 
 export const createUploadResponseSchema = z.object({

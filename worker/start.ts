@@ -15,6 +15,10 @@ import { documentProcess } from "./tasks/document__process";
 import { pageDetect } from "./tasks/page__detect";
 import { documentsSettle } from "./tasks/documents__settle";
 import { uploadsExpire } from "./tasks/uploads__expire";
+import { webhookDeliver } from "./tasks/webhook__deliver";
+import { webhooksSweep } from "./tasks/webhooks__sweep";
+import { dispatchEvent } from "./webhooks/dispatch";
+import { listenForEvents } from "./webhooks/listener";
 
 /**
  * Graphile Worker polls this often as a fallback; new jobs arrive at once through LISTEN/NOTIFY,
@@ -54,14 +58,17 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
     pollInterval: POLL_INTERVAL_MS,
     noHandleSignals: true,
     logger: graphileLogger(logger),
-    crontab: ["*/5 * * * * uploads__expire", "* * * * * documents__settle"].join("\n"),
+    crontab: ["*/5 * * * * uploads__expire", "* * * * * documents__settle", "* * * * * webhooks__sweep"].join("\n"),
     taskList: {
       document__process: documentProcess(deps),
       page__detect: pageDetect(deps),
       uploads__expire: uploadsExpire(deps),
       documents__settle: documentsSettle(deps),
+      webhook__deliver: webhookDeliver(deps),
+      webhooks__sweep: webhooksSweep(deps),
     },
   });
+  const webhookListener = await listenForEvents(sql, logger, (eventId) => dispatchEvent({ db, env, addJob: runner.addJob }, eventId));
 
   // Jobs a crashed worker left locked are released now, not after Graphile Worker's 4-hour lock timeout.
   await liveness.sweep().catch((error: unknown) => logger.warn("dead worker sweep failed", { error: String(error) }));
@@ -74,6 +81,7 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
       stopped ??= (async () => {
         try {
           liveness.stop();
+          await webhookListener.stop();
           await runner.stop();
         } finally {
           await renderer.close();

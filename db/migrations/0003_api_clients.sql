@@ -14,6 +14,7 @@ CREATE TABLE "webhook_deliveries" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"document_id" uuid NOT NULL,
 	"type" text NOT NULL,
+	"dedupe_key" text NOT NULL,
 	"url" text NOT NULL,
 	"payload" jsonb NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,
@@ -22,7 +23,8 @@ CREATE TABLE "webhook_deliveries" (
 	"last_error" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"last_attempt_at" timestamp with time zone,
-	"delivered_at" timestamp with time zone
+	"delivered_at" timestamp with time zone,
+	CONSTRAINT "webhook_deliveries_dedupe_key_unique" UNIQUE("dedupe_key")
 );
 --> statement-breakpoint
 ALTER TABLE "documents" ADD COLUMN "api_key_id" uuid;--> statement-breakpoint

@@ -1,6 +1,8 @@
 import { toApiKeyDto } from "@/db/dto-keys";
 import { createApiKeyRequestSchema } from "@/lib/api-keys-types";
+import { env, privateCallbacksAllowed } from "@/lib/env";
 import { requireAdmin } from "@/lib/server/admin-auth";
+import { resolveCallback } from "@/lib/webhook-guard";
 import { createApiKey, listApiKeys } from "@/lib/server/api-keys";
 import { db } from "@/lib/server/context";
 import { handle, parseJson } from "@/lib/server/http";
@@ -20,6 +22,7 @@ export async function POST(request: Request) {
   return handle(async () => {
     requireAdmin(request);
     const input = await parseJson(request, createApiKeyRequestSchema);
+    if (input.callbackUrl) await resolveCallback(new URL(input.callbackUrl), privateCallbacksAllowed(env()));
     const { apiKey, secret } = await createApiKey(db(), input);
     return Response.json({ apiKey: toApiKeyDto(apiKey), secret }, { status: 201, headers: { "cache-control": "no-store" } });
   });

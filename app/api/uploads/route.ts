@@ -1,6 +1,7 @@
 import { toDocumentDto } from "@/db/dto";
 import { createUploadRequestSchema } from "@/lib/api-types";
-import { env } from "@/lib/env";
+import { env, privateCallbacksAllowed } from "@/lib/env";
+import { resolveCallback } from "@/lib/webhook-guard";
 import { AppError } from "@/lib/errors";
 import { assertCanUpload, identifyCaller } from "@/lib/server/callers";
 import { db, storage } from "@/lib/server/context";
@@ -18,7 +19,14 @@ export async function POST(request: Request) {
     const wait = limiter.hit(caller.kind === "key" ? `key:${caller.key.id}` : clientAddress(request));
     if (wait) throw new AppError("rate_limited", "upload rate", `Too many uploads. Try again in ${wait} s.`);
     const input = await parseJson(request, createUploadRequestSchema);
-    const owner = caller.kind === "key" ? { apiKeyId: caller.key.id } : {};
+    const callbackUrl = input.callbackUrl ?? (caller.kind === "key" ? caller.key.callbackUrl : null);
+    // Checked now for a clear 400; checked again at each delivery, since DNS answers change.
+    if (callbackUrl) await resolveCallback(new URL(callbackUrl), privateCallbacksAllowed(env()));
+    const owner = {
+      apiKeyId: caller.kind === "key" ? caller.key.id : null,
+      callbackUrl,
+      callbackPages: input.callbackPages ?? false,
+    };
     const { document, upload } = await createUpload({ db: db(), storage: storage(), env: env() }, input, owner);
     return Response.json({ document: toDocumentDto(document), upload }, { status: 201 });
   });
