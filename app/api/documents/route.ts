@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { documentSortKeys, listDocuments } from "@/db/documents";
+import { listDocuments } from "@/db/documents";
 import { toDocumentDto } from "@/db/dto";
-import { documentStatusSchema } from "@/lib/api-types";
+import { documentListQuerySchema } from "@/lib/api-query";
 import { AppError } from "@/lib/errors";
 import { env } from "@/lib/env";
 import { identifyCaller } from "@/lib/server/callers";
@@ -10,14 +10,7 @@ import { handle } from "@/lib/server/http";
 
 export const dynamic = "force-dynamic";
 
-const querySchema = z.object({
-  status: documentStatusSchema.optional(),
-  q: z.string().max(200).optional(),
-  sort: z.enum(documentSortKeys).default("createdAt"),
-  dir: z.enum(["asc", "desc"]).default("desc"),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(25),
-});
+const querySchema = documentListQuerySchema;
 
 /** Every document, for the admin page; for an API key, the documents it created. */
 export async function GET(request: Request) {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { webhookQuerySchema } from "@/lib/api-query";
 import { listDeliveries, toDeliveryDto } from "@/db/webhooks";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
@@ -8,7 +8,6 @@ import { handle } from "@/lib/server/http";
 
 export const dynamic = "force-dynamic";
 
-const webhookQuerySchema = z.object({ documentId: z.uuid().optional() });
 
 /**
  * Webhook delivery log (newest first): the admin sees every delivery, or one document's; a key sees its own

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { exportFormatSchema } from "@/lib/api-query";
 import { documentDetections, listPages } from "@/db/documents";
 import { env } from "@/lib/env";
 import { identifyCaller, visibleDocument } from "@/lib/server/callers";
@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   return handle(async () => {
     const id = parseDocumentId((await params).id);
-    const format = z.enum(["json", "coco"]).safeParse(new URL(request.url).searchParams.get("format") ?? "json");
+    const format = exportFormatSchema.safeParse(new URL(request.url).searchParams.get("format") ?? "json");
     if (!format.success) throw new AppError("validation_failed", "bad format", "format must be json or coco.");
     const doc = await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
     const [pages, detections] = await Promise.all([listPages(db(), id), documentDetections(db(), id)]);
