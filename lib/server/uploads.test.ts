@@ -51,6 +51,7 @@ describe("browser-to-S3 upload", () => {
     expect(result.status).toBe("failed");
     expect(result.errorCode).toBe("pdf_invalid");
     expect(result.errorMessage).toMatch(/not a PDF/);
+    expect(result.errorMessage).toMatch(/it is an HTML page\.$/);
     expect(await headObject(ctx.storage, document.objectKey)).toBeNull();
     expect(await jobsFor(document.id)).toEqual([]);
   });

@@ -5,6 +5,7 @@ import { failDocument, getDocument, insertDocument, transitionDocument } from ".
 import type { Document } from "../../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
+import { KIND_NAMES, SNIFF_BYTES, sniffFileType } from "../file-type";
 import { normalisePageRange } from "../page-range";
 import { jobKeys, MAX_ATTEMPTS } from "../jobs";
 import { deletePrefix, headObject, objectKeys, presignUpload, readObjectHead, UPLOAD_URL_TTL_SECONDS, type Storage } from "../s3";
@@ -81,8 +82,11 @@ export async function completeUpload(
       message: `The stored file has ${head.size} bytes but ${doc.sizeBytes} were declared. Please upload it again.`,
     };
   else {
-    const magic = Buffer.from(await readObjectHead(deps.storage, doc.objectKey, 5)).toString("latin1");
-    if (magic !== "%PDF-") problem = { code: "pdf_invalid", message: "The file is not a PDF (it does not start with %PDF-)." };
+    const kind = sniffFileType(await readObjectHead(deps.storage, doc.objectKey, SNIFF_BYTES));
+    if (kind !== "pdf") {
+      const what = kind === "unknown" ? "" : `: it is ${KIND_NAMES[kind]}`;
+      problem = { code: "pdf_invalid", message: `The file is not a PDF (it does not start with %PDF-)${what}.` };
+    }
   }
   if (problem) {
     const failed = await failDocument(deps.db, documentId, problem.code, problem.message);
