@@ -97,3 +97,17 @@ export function imageHeaderSize(kind: FileKind, b: Uint8Array): { width: number;
       return null;
   }
 }
+
+/**
+ * Whether the last bytes of an image end it as its format does (decoders fill a cut-off image with grey
+ * instead of failing): PNG with its IEND chunk, JPEG with an end-of-image marker. WebP: its RIFF size is
+ * checked against the header instead, so any tail passes here.
+ */
+export function imageEndsWell(kind: FileKind, tail: Uint8Array): boolean {
+  if (kind === "png") return tail.length >= 12 && ascii(tail, tail.length - 8, 4) === "IEND";
+  if (kind === "jpeg") {
+    for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
+    return false;
+  }
+  return true;
+}
