@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { Canvas } from "@napi-rs/canvas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../lib/logger";
 import { buildDocument, truncatedPdf } from "../scripts/fixtures/test-pdf";
@@ -61,22 +62,29 @@ describe("npx pagewise process", () => {
     await writeFile(path.join(folder, "alpha.pdf"), buildDocument(2));
     await writeFile(path.join(folder, "beta.pdf"), buildDocument(3));
     await writeFile(path.join(folder, "notes.txt"), "not a pdf, not picked up");
+    const scan = new Canvas(400, 300);
+    const g = scan.getContext("2d");
+    g.fillStyle = "#fff";
+    g.fillRect(0, 0, 400, 300);
+    g.fillStyle = "#000";
+    g.fillRect(40, 40, 300, 80);
+    await writeFile(path.join(folder, "gamma.png"), scan.toBuffer("image/png"));
 
     const json = await cli(["process", folder, "--url", server.url, "--key", key, "--out", "out-json"]);
-    expect(json.stderr).toContain("2 of 2 documents done.");
+    expect(json.stderr).toContain("3 of 3 documents done.");
     expect(json.code).toBe(0);
     expect(json.stderr).toMatch(/alpha\.pdf {2}\[#+\] 2\/2 pages {2}[\d.]+ pages\/min {2}ETA/);
     expect(json.stderr).toMatch(/beta\.pdf {2}done: 3 pages -> out-json\/beta\.detections\.json \(model: .*heuristic\)/);
-    expect((await readdir(path.join(work, "out-json"))).sort()).toEqual(["alpha.detections.json", "beta.detections.json"]);
+    expect((await readdir(path.join(work, "out-json"))).sort()).toEqual(["alpha.detections.json", "beta.detections.json", "gamma.detections.json"]);
 
     const listed = (await (await fetch(`${server.url}/api/documents?sort=filename&dir=asc`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
       documents: { id: string; filename: string }[];
     };
-    for (const name of ["alpha", "beta"]) {
-      const doc = listed.documents.find((d) => d.filename === `${name}.pdf`)!;
+    for (const name of ["alpha", "beta", "gamma"]) {
+      const doc = listed.documents.find((d) => d.filename.startsWith(`${name}.`))!;
       const written = await readFile(path.join(work, "out-json", `${name}.detections.json`), "utf8");
       expect(written).toBe(await exportOf(doc.id, "json"));
-      expect(JSON.parse(written).pages).toHaveLength(name === "alpha" ? 2 : 3);
+      expect(JSON.parse(written).pages).toHaveLength({ alpha: 2, beta: 3, gamma: 1 }[name]!);
     }
 
     const coco = await cli(["process", path.join(folder, "alpha.pdf"), "--url", server.url, "--key", key, "--format", "coco", "--out", "out-coco", "--pages", "2"]);

@@ -11,7 +11,8 @@ export const HELP = `pagewise: process documents with a Pagewise server from the
 Usage:
   npx pagewise process <files or folders...> --url <server> [options]
 
-Uploads each PDF (a folder: every *.pdf in it, not recursive) straight to storage through a presigned URL,
+Uploads each PDF or PNG/JPEG/WebP image (a folder: every such file in it, not recursive; an image is a
+one-page document) straight to storage through a presigned URL,
 follows the server's event stream page by page, and writes each document's export to --out.
 
 Options:
@@ -40,6 +41,14 @@ const optionsSchema = z.object({
 type Options = z.infer<typeof optionsSchema>;
 
 const EXTENSIONS: Record<string, string> = { json: ".detections.json", coco: ".coco.json", markdown: ".md" };
+/** What the server takes, by file extension (the server checks the bytes). */
+const CONTENT_TYPES: [RegExp, string][] = [
+  [/\.pdf$/i, "application/pdf"],
+  [/\.png$/i, "image/png"],
+  [/\.jpe?g$/i, "image/jpeg"],
+  [/\.webp$/i, "image/webp"],
+];
+const contentTypeOf = (file: string) => CONTENT_TYPES.find(([ext]) => ext.test(file))?.[1];
 
 class UsageError extends Error {}
 
@@ -49,11 +58,11 @@ async function collectFiles(inputs: string[]): Promise<string[]> {
     const info = await stat(input).catch(() => null);
     if (!info) throw new UsageError(`No such file or folder: ${input}`);
     if (info.isDirectory()) {
-      const names = (await readdir(input)).filter((n) => /\.pdf$/i.test(n)).sort();
+      const names = (await readdir(input)).filter((n) => contentTypeOf(n)).sort();
       files.push(...names.map((n) => path.join(input, n)));
     } else files.push(input);
   }
-  if (!files.length) throw new UsageError("No PDF files found in the given paths.");
+  if (!files.length) throw new UsageError("No PDF, PNG, JPEG or WebP files found in the given paths.");
   return files;
 }
 
@@ -66,7 +75,7 @@ async function processFile(client: Client, file: string, opts: Options, progress
     const { document, upload } = await client.createUpload({
       filename: label,
       sizeBytes: bytes.length,
-      contentType: "application/pdf",
+      contentType: contentTypeOf(file) ?? "application/pdf",
       ...(opts.pages ? { pages: opts.pages } : {}),
     });
     progress.update(label, `${bar(0)} uploading 0/${formatBytes(bytes.length)}`);
@@ -91,7 +100,7 @@ async function processFile(client: Client, file: string, opts: Options, progress
       return { file, ok: false, message: reason };
     }
     const body = await client.exportDocument(document.id, opts.format);
-    let name = label.replace(/\.pdf$/i, "") || "document";
+    let name = label.replace(/\.(pdf|png|jpe?g|webp)$/i, "") || "document";
     while (outNames.has(name)) name += "_";
     outNames.add(name);
     const output = path.join(opts.out, name + (EXTENSIONS[opts.format] ?? `.${opts.format}`));
