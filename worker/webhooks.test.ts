@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import * as uploadsRoute from "../app/api/uploads/route";
 import { webhookDeliveries, type WebhookDelivery } from "../db/schema";
+import { undeliveredEndEvents } from "../db/webhooks";
 import { parseEnv, webhookSecret } from "../lib/env";
 import { createLogger } from "../lib/logger";
 import { completeUpload, createUpload } from "../lib/server/uploads";
@@ -152,6 +153,22 @@ describe("webhooks", () => {
       lastError: "redirect (HTTP 302 to http://169.254.169.254/latest) not followed",
     });
     expect(received.filter((r) => r.path === "/latest")).toEqual([]);
+  });
+});
+
+describe("webhook sweep", () => {
+  it("creates and delivers the event of a document end that no listening worker turned into a delivery", async () => {
+    const id = await processWithCallback(`${base}/ok`);
+    const [first] = await settled(id, 1);
+    expect(first!.status).toBe("delivered");
+    // As if no worker had been listening when the document ended: the delivery never came to be.
+    await ctx.db.delete(webhookDeliveries).where(eq(webhookDeliveries.documentId, id));
+    const { eventIds } = await undeliveredEndEvents(ctx.db, ctx.env.QUEUE_SCHEMA);
+    expect(eventIds).toHaveLength(1);
+    await (await ctx.queue()).addJob("webhooks__sweep", {});
+    const [again] = await settled(id, 1);
+    expect(again).toMatchObject({ status: "delivered", type: "document.done", dedupeKey: first!.dedupeKey });
+    expect((await undeliveredEndEvents(ctx.db, ctx.env.QUEUE_SCHEMA)).eventIds).toEqual([]);
   });
 });
 
