@@ -33,9 +33,14 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <Link href="/" className="text-lg font-semibold tracking-tight text-ink hover:text-accent-700">
               Pagewise
             </Link>
-            <Link href="/admin" className="rounded px-2 py-1 text-sm text-ink-muted hover:bg-accent-50 hover:text-accent-700">
-              Admin
-            </Link>
+            <span className="flex gap-1">
+              <Link href="/api-docs" className="rounded px-2 py-1 text-sm text-ink-muted hover:bg-accent-50 hover:text-accent-700">
+                API
+              </Link>
+              <Link href="/admin" className="rounded px-2 py-1 text-sm text-ink-muted hover:bg-accent-50 hover:text-accent-700">
+                Admin
+              </Link>
+            </span>
           </nav>
         </header>
         <Providers>

@@ -10,7 +10,17 @@ export async function getDocument(db: Db | Tx, id: string): Promise<Document | u
 
 export async function insertDocument(
   db: Db,
-  values: { id: string; filename: string; sizeBytes: number; objectKey: string; uploadExpiresAt: Date },
+  values: {
+    id: string;
+    filename: string;
+    sizeBytes: number;
+    objectKey: string;
+    uploadExpiresAt: Date;
+    apiKeyId?: string | null;
+    pageRange?: string | null;
+    callbackUrl?: string | null;
+    callbackPages?: boolean;
+  },
 ): Promise<Document> {
   const [doc] = await db.insert(documents).values({ ...values, status: "uploading" }).returning();
   return doc!;
@@ -97,9 +107,10 @@ export type DocumentSortKey = (typeof documentSortKeys)[number];
 
 export async function listDocuments(
   db: Db,
-  opts: { status?: DocumentStatus; q?: string; sort: DocumentSortKey; dir: "asc" | "desc"; page: number; pageSize: number },
+  opts: { status?: DocumentStatus; q?: string; sort: DocumentSortKey; dir: "asc" | "desc"; page: number; pageSize: number; apiKeyId?: string },
 ) {
   const filters: SQL[] = [];
+  if (opts.apiKeyId) filters.push(eq(documents.apiKeyId, opts.apiKeyId));
   if (opts.status) filters.push(eq(documents.status, opts.status));
   if (opts.q) filters.push(ilike(documents.filename, `%${opts.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
   const where = filters.length ? and(...filters) : undefined;

@@ -19,6 +19,8 @@ export function toDocumentDto(doc: Document): DocumentDto {
     createdAt: doc.createdAt.toISOString(),
     startedAt: iso(doc.startedAt),
     finishedAt: iso(doc.finishedAt),
+    pageRange: doc.pageRange,
+    sourcePageCount: doc.sourcePageCount,
   };
 }
 

@@ -4,22 +4,27 @@ import { transitionDocument } from "./documents";
 import { recordEvent, type Tx } from "./events";
 import { detections, documents, pages, type NewDetection, type Page } from "./schema";
 
-/** Creates the page rows (idempotent) and moves the document to `processing`. */
+/**
+ * Creates the page rows (idempotent) and moves the document to `processing`. `pageNumbers` (default: all
+ * `pageCount` pages of the file) are the pages the document covers; its `pageCount` becomes their number.
+ */
 export async function startProcessing(
   db: Db,
   documentId: string,
   pageCount: number,
   model: { id: string; name: string; version: string; kind: string; labels: string[] },
+  pageNumbers: number[] = Array.from({ length: pageCount }, (_, i) => i + 1),
 ) {
   return db.transaction(async (tx) => {
-    const rows = Array.from({ length: pageCount }, (_, i) => ({ documentId, pageNumber: i + 1 }));
+    const rows = pageNumbers.map((pageNumber) => ({ documentId, pageNumber }));
     for (let i = 0; i < rows.length; i += 1000) {
       await tx.insert(pages).values(rows.slice(i, i + 1000)).onConflictDoNothing();
     }
     const [current] = await tx.select().from(documents).where(eq(documents.id, documentId)).for("update");
     const doc = await transitionDocument(tx, documentId, ["queued", "processing"], {
       status: "processing",
-      pageCount,
+      pageCount: pageNumbers.length,
+      sourcePageCount: pageCount,
       modelId: model.id,
       modelName: model.name,
       modelVersion: model.version,

@@ -3,6 +3,7 @@ import {
   customType,
   bigserial,
   bigint,
+  boolean,
   index,
   integer,
   jsonb,
@@ -25,6 +26,21 @@ export const documentStatus = pgEnum("document_status", [
 ]);
 
 export const pageStatus = pgEnum("page_status", ["pending", "processing", "done", "failed", "cancelled"]);
+
+/** Keys programs authenticate with (`Authorization: Bearer pw_…`); only a hash of the secret is kept. */
+export const apiKeys = pgTable("api_keys", {
+  id: uuid("id").primaryKey().default(sql`gen_random_uuid()`),
+  name: text("name").notNull(),
+  /** The public start of the key (`pw_` + 10 hex), shown in lists and used to find the row. */
+  prefix: text("prefix").notNull().unique(),
+  /** sha256 of the whole key, hex. */
+  hash: text("hash").notNull(),
+  /** Webhook URL for documents uploaded with this key that name none. */
+  callbackUrl: text("callback_url"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+  revokedAt: timestamp("revoked_at", { withTimezone: true }),
+});
 
 export const documents = pgTable(
   "documents",
@@ -50,8 +66,21 @@ export const documents = pgTable(
     uploadExpiresAt: timestamp("upload_expires_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
+    /** The key that created the document; null for the browser (anonymous or admin) uploads. */
+    apiKeyId: uuid("api_key_id").references(() => apiKeys.id),
+    /** Pages asked for at upload, normalised ("1-5,8"); null: every page. */
+    pageRange: text("page_range"),
+    /** Pages in the file; `pageCount` is how many of them this document covers. */
+    sourcePageCount: integer("source_page_count"),
+    /** Where document (and, with `callbackPages`, page) events are POSTed. */
+    callbackUrl: text("callback_url"),
+    callbackPages: boolean("callback_pages").notNull().default(false),
   },
-  (t) => [index("documents_status_idx").on(t.status), index("documents_created_idx").on(t.createdAt)],
+  (t) => [
+    index("documents_status_idx").on(t.status),
+    index("documents_created_idx").on(t.createdAt),
+    index("documents_api_key_idx").on(t.apiKeyId, t.createdAt),
+  ],
 );
 
 export const pages = pgTable(
@@ -146,6 +175,33 @@ export const documentEvents = pgTable(
   (t) => [index("document_events_doc_idx").on(t.documentId, t.id)],
 );
 
+/** One webhook event per row: its id is the idempotency key receivers see; attempts are logged here. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().default(sql`gen_random_uuid()`),
+    documentId: uuid("document_id")
+      .notNull()
+      .references(() => documents.id, { onDelete: "cascade" }),
+    /** `document.done`, `document.failed`, `document.cancelled` or `page.done` / `page.failed`. */
+    type: text("type").notNull(),
+    /** What the event is about (`status:<document event id>`, `page:<page id>:<finished at>`): one delivery each. */
+    dedupeKey: text("dedupe_key").notNull().unique(),
+    url: text("url").notNull(),
+    payload: jsonb("payload").notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+  },
+  (t) => [index("webhook_deliveries_doc_idx").on(t.documentId, t.createdAt)],
+);
+
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect;
 export type Document = typeof documents.$inferSelect;
 export type NewDocument = typeof documents.$inferInsert;
 export type Page = typeof pages.$inferSelect;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageRangeSchema } from "./page-range";
 
 /** Shapes the API returns and the browser parses: the one contract between web server and UI. */
 export const documentStatusSchema = z.enum(["uploading", "queued", "processing", "done", "failed", "cancelled"]);
@@ -24,6 +25,10 @@ export const documentSchema = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  /** Pages asked for at upload ("1-5,8"); null: every page. `pageCount` counts the covered pages. */
+  pageRange: z.string().nullable(),
+  /** Pages in the file, once it has been opened. */
+  sourcePageCount: z.number().nullable(),
 });
 
 export const detectionSchema = z.object({
@@ -79,6 +84,13 @@ export const createUploadRequestSchema = z.object({
   filename: z.string().min(1).max(4096),
   sizeBytes: z.number().int().positive(),
   contentType: z.string().max(255),
+  pages: pageRangeSchema.optional(),
+  callbackUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional()
+    .describe("Webhook URL POSTed a signed event when the document ends (default: the API key's)."),
+  callbackPages: z.boolean().optional().describe("Also POST an event after each page (default false)."),
 });
 
 export const createUploadResponseSchema = z.object({

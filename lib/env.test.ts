@@ -21,6 +21,7 @@ describe("configuration", () => {
     expect(problems.join("\n")).toMatch(/DATABASE_URL/);
     expect(problems.join("\n")).toMatch(/S3 credentials/);
     expect(problems.join("\n")).toMatch(/ADMIN_PASSWORD/);
+    expect(problems.join("\n")).toMatch(/WEBHOOK_SECRET/);
     expect(
       productionProblems(
         parseEnv({
@@ -29,6 +30,7 @@ describe("configuration", () => {
           S3_ACCESS_KEY_ID: "AKIA",
           S3_SECRET_ACCESS_KEY: "secret",
           ADMIN_PASSWORD: "a long enough password",
+          WEBHOOK_SECRET: "a long enough webhook secret",
         }),
       ),
     ).toEqual([]);

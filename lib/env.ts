@@ -8,6 +8,11 @@ const bool = (fallback: boolean) =>
     (v) => (v === "" || v === undefined ? undefined : ["1", "true", "yes", "on"].includes(String(v).toLowerCase())),
     z.boolean().default(fallback),
   );
+const optionalBool = () =>
+  z.preprocess(
+    (v) => (v === "" || v === undefined ? undefined : ["1", "true", "yes", "on"].includes(String(v).toLowerCase())),
+    z.boolean().optional(),
+  );
 
 /**
  * Every setting of web and worker. Nothing else in the project reads `process.env`.
@@ -81,7 +86,32 @@ export const envSchema = z.object({
    * OCR jobs, no layout model loaded: run OCR in its own process or dyno, so it does not share the model's memory).
    */
   WORKER_TASKS: z.preprocess(emptyAsUndefined, z.enum(["all", "detect", "ocr"]).default("all")),
+  /**
+   * Whether uploads without an API key or admin session are accepted (the browser home page).
+   * @defaultValue true, except in production
+   */
+  ANONYMOUS_UPLOADS: optionalBool(),
+  /** Requests one API key may make per minute (uploads count here and in the upload limit). */
+  API_KEY_REQUESTS_PER_MINUTE: int(600),
+  /** HMAC-SHA256 secret webhook events are signed with. Required in production. */
+  WEBHOOK_SECRET: str(),
+  /**
+   * Whether callback URLs may resolve to loopback, private or link-local addresses (SSRF guard off).
+   * @defaultValue true, except in production
+   */
+  WEBHOOK_ALLOW_PRIVATE: optionalBool(),
+  /** A receiver that has not answered within this time counts as a failed attempt. */
+  WEBHOOK_TIMEOUT_MS: int(10_000),
+  /** Attempts per webhook event before it is marked failed (exponential backoff between them). */
+  WEBHOOK_MAX_ATTEMPTS: int(8),
 });
+
+/** Anonymous uploads: open unless configured otherwise, closed by default in production. */
+export const anonymousUploadsOpen = (env: Env) => env.ANONYMOUS_UPLOADS ?? env.NODE_ENV !== "production";
+/** Callback URLs to private addresses: allowed unless configured otherwise, refused by default in production. */
+export const privateCallbacksAllowed = (env: Env) => env.WEBHOOK_ALLOW_PRIVATE ?? env.NODE_ENV !== "production";
+/** Development and tests sign with a fixed secret; production refuses to start without WEBHOOK_SECRET. */
+export const webhookSecret = (env: Env) => env.WEBHOOK_SECRET ?? "pagewise-development-webhook-secret";
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -117,6 +147,8 @@ export function productionProblems(env: Env): string[] {
     problems.push("S3_ACCESS_KEY_ID is the embedded store's dummy key");
   if (!env.ADMIN_PASSWORD) problems.push("ADMIN_PASSWORD is not set (the admin page has no default password)");
   else if (env.ADMIN_PASSWORD.length < 12) problems.push("ADMIN_PASSWORD is shorter than 12 characters");
+  if (!env.WEBHOOK_SECRET) problems.push("WEBHOOK_SECRET is not set (webhook events are signed with it)");
+  else if (env.WEBHOOK_SECRET.length < 16) problems.push("WEBHOOK_SECRET is shorter than 16 characters");
   return problems;
 }
 

@@ -4,6 +4,8 @@ import { z } from "zod";
 export const documentProcessPayload = z.object({ documentId: z.uuid() });
 export const pageDetectPayload = z.object({ documentId: z.uuid(), pageNumber: z.number().int().positive() });
 
+export const webhookDeliverPayload = z.object({ deliveryId: z.uuid() });
+
 export type DocumentProcessPayload = z.infer<typeof documentProcessPayload>;
 export type PageDetectPayload = z.infer<typeof pageDetectPayload>;
 export const pageOcrPayload = pageDetectPayload;
@@ -13,6 +15,7 @@ export const jobKeys = {
   document: (documentId: string) => `document:${documentId}`,
   page: (documentId: string, pageNumber: number) => `page:${documentId}:${pageNumber}`,
   ocr: (documentId: string, pageNumber: number) => `ocr:${documentId}:${pageNumber}`,
+  webhook: (deliveryId: string) => `webhook:${deliveryId}`,
 };
 
 /**
@@ -30,6 +33,8 @@ declare global {
       page__ocr: PageOcrPayload;
       uploads__expire: Record<string, never>;
       documents__settle: Record<string, never>;
+      webhook__deliver: z.infer<typeof webhookDeliverPayload>;
+      webhooks__sweep: Record<string, never>;
     }
   }
 }

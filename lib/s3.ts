@@ -121,3 +121,10 @@ export const objectKeys = {
   pageImage: (documentId: string, pageNumber: number, ext: "webp" | "png" | "jpg") =>
     `documents/${documentId}/pages/${String(pageNumber).padStart(5, "0")}.${ext}`,
 };
+
+/** The last `length` bytes of an object of `size` bytes (an explicit range: not every store serves suffix ranges). */
+export async function readObjectTail(storage: Storage, key: string, size: number, length: number): Promise<Uint8Array> {
+  const start = Math.max(0, size - length);
+  const res = await storage.client.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key, Range: `bytes=${start}-${size - 1}` }));
+  return res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
+}

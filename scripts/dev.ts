@@ -20,6 +20,7 @@ const root = path.resolve(import.meta.dirname, "..");
 const env = loadEnv();
 const log = (line: string) => console.log(`[pagewise] ${line}`);
 const DEV_ADMIN_PASSWORD = "pagewise-admin";
+const DEV_WEBHOOK_SECRET = "pagewise-local-webhook-secret";
 
 const children: ChildProcess[] = [];
 let services: Awaited<ReturnType<typeof startEmbeddedServices>> | undefined;
@@ -75,6 +76,10 @@ async function main() {
     childEnv.ADMIN_PASSWORD = DEV_ADMIN_PASSWORD;
     log(`admin password (local default, set ADMIN_PASSWORD to change): ${DEV_ADMIN_PASSWORD}`);
   }
+  // This launcher is the local setup, production build included: the home page takes uploads without a key
+  // and webhooks are signed with a local secret unless these are set.
+  if (env.ANONYMOUS_UPLOADS === undefined) childEnv.ANONYMOUS_UPLOADS = "true";
+  if (!env.WEBHOOK_SECRET) childEnv.WEBHOOK_SECRET = DEV_WEBHOOK_SECRET;
   const databaseUrl = services.env.DATABASE_URL ?? env.DATABASE_URL!;
   await migrateDatabase(databaseUrl, env.QUEUE_SCHEMA);
   log("database migrated");

@@ -17,6 +17,10 @@ import { pageDetect } from "./tasks/page__detect";
 import { pageOcr } from "./tasks/page__ocr";
 import { documentsSettle } from "./tasks/documents__settle";
 import { uploadsExpire } from "./tasks/uploads__expire";
+import { webhookDeliver } from "./tasks/webhook__deliver";
+import { webhooksSweep } from "./tasks/webhooks__sweep";
+import { dispatchEvent } from "./webhooks/dispatch";
+import { listenForEvents } from "./webhooks/listener";
 
 /**
  * Graphile Worker polls this often as a fallback; new jobs arrive at once through LISTEN/NOTIFY,
@@ -33,7 +37,7 @@ export type StartedWorker = { runner: Runner; deps: WorkerDeps; stop(): Promise<
 
 /** Loads the model once, then runs the queue until `stop()`; the worker process and tests both use this. */
 /** Abandoned uploads are failed every 5 minutes; stuck documents are settled every minute. */
-export const CRONTAB = ["*/5 * * * * uploads__expire", "* * * * * documents__settle"].join("\n");
+export const CRONTAB = ["*/5 * * * * uploads__expire", "* * * * * documents__settle", "* * * * * webhooks__sweep"].join("\n");
 
 export async function startWorker(opts: { env: Env; logger: Logger; model?: LoadedModel }): Promise<StartedWorker> {
   const { env, logger } = opts;
@@ -73,8 +77,11 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
       ...(recognizer ? { page__ocr: pageOcr({ ...base, recognizer }) } : {}),
       uploads__expire: uploadsExpire(deps),
       documents__settle: documentsSettle(deps),
+      webhook__deliver: webhookDeliver(deps),
+      webhooks__sweep: webhooksSweep(deps),
     },
   });
+  const webhookListener = await listenForEvents(sql, logger, (eventId) => dispatchEvent({ db, env, addJob: runner.addJob }, eventId));
 
   // Jobs a crashed worker left locked are released now, not after Graphile Worker's 4-hour lock timeout.
   await liveness.sweep().catch((error: unknown) => logger.warn("dead worker sweep failed", { error: String(error) }));
@@ -87,6 +94,7 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
       stopped ??= (async () => {
         try {
           liveness.stop();
+          await webhookListener.stop();
           await runner.stop();
         } finally {
           await renderer.close();

@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
 import { AdminConsole } from "@/components/admin/admin-console";
+import { ApiKeysPanel } from "@/components/admin/api-keys-panel";
+import { WebhookLogPanel } from "@/components/admin/webhook-log-panel";
 
 export const metadata: Metadata = { title: "Admin", robots: { index: false, follow: false } };
 
@@ -8,6 +10,8 @@ export default function AdminPage() {
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold tracking-tight">Admin</h1>
       <AdminConsole />
+      <ApiKeysPanel />
+      <WebhookLogPanel />
     </div>
   );
 }

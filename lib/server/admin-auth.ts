@@ -46,7 +46,7 @@ export function isAdminSession(cookieValue: string | undefined): boolean {
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-function readCookie(request: Request, name: string): string | undefined {
+export function readCookie(request: Request, name: string): string | undefined {
   const header = request.headers.get("cookie") ?? "";
   for (const part of header.split(";")) {
     const [k, ...v] = part.trim().split("=");

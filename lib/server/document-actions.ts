@@ -60,7 +60,9 @@ export async function cancelDocument(deps: Deps, id: string): Promise<Document> 
   if (!cancelled) {
     throw new AppError("conflict", "not cancellable", `Only documents in progress can be cancelled (this one is ${doc.status}).`);
   }
-  const keys = [jobKeys.document(id), ...Array.from({ length: doc.pageCount ?? 0 }, (_, i) => jobKeys.page(id, i + 1))];
+  // Page numbers from the rows: with a page selection they are not 1..pageCount.
+  const rows = await deps.db.select({ n: pages.pageNumber }).from(pages).where(eq(pages.documentId, id));
+  const keys = [jobKeys.document(id), ...rows.map((r) => jobKeys.page(id, r.n))];
   // remove_job leaves a locked (running) job alone: that page finishes, as promised.
   await deps.queue.withPgClient((client) =>
     client.query(`select "${env().QUEUE_SCHEMA}".remove_job(k) from unnest($1::text[]) as k`, [keys]),

@@ -51,6 +51,7 @@ describe("browser-to-S3 upload", () => {
     expect(result.status).toBe("failed");
     expect(result.errorCode).toBe("pdf_invalid");
     expect(result.errorMessage).toMatch(/not a PDF/);
+    expect(result.errorMessage).toMatch(/: it is an HTML page\.$/);
     expect(await headObject(ctx.storage, document.objectKey)).toBeNull();
     expect(await jobsFor(document.id)).toEqual([]);
   });
@@ -66,7 +67,7 @@ describe("browser-to-S3 upload", () => {
     await expect(
       createUpload(ctx, { filename: "big.pdf", sizeBytes: ctx.env.MAX_UPLOAD_MB * 1024 * 1024 + 1, contentType: "application/pdf" }),
     ).rejects.toMatchObject({ code: "file_too_large" });
-    await expect(createUpload(ctx, { filename: "x.png", sizeBytes: 10, contentType: "image/png" })).rejects.toMatchObject({
+    await expect(createUpload(ctx, { filename: "x.gif", sizeBytes: 10, contentType: "image/gif" })).rejects.toMatchObject({
       code: "unsupported_type",
     });
   });

@@ -5,10 +5,30 @@ import { failDocument, getDocument, insertDocument, transitionDocument } from ".
 import type { Document } from "../../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
+import { imageEndsWell, imageHeaderSize, KIND_NAMES, sniffFileType, type FileKind } from "../file-type";
+import { normalisePageRange } from "../page-range";
 import { jobKeys, MAX_ATTEMPTS } from "../jobs";
-import { deletePrefix, headObject, objectKeys, presignUpload, readObjectHead, UPLOAD_URL_TTL_SECONDS, type Storage } from "../s3";
+import { deletePrefix, headObject, objectKeys, presignUpload, readObjectHead, readObjectTail, UPLOAD_URL_TTL_SECONDS, type Storage } from "../s3";
 
 export const PDF_CONTENT_TYPE = "application/pdf";
+/** Images processed as one-page documents, by declared type or, without one, by extension. */
+export const IMAGE_CONTENT_TYPES: Record<string, RegExp> = {
+  "image/png": /\.png$/i,
+  "image/jpeg": /\.jpe?g$/i,
+  "image/webp": /\.webp$/i,
+};
+const IMAGE_KINDS = new Set<FileKind>(["png", "jpeg", "webp"]);
+/** Same figure as the render thread's decode cap (worker/render/image-page.ts). */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+/** Enough of the file to find a JPEG's frame header behind typical metadata. */
+const IMAGE_HEAD_BYTES = 64 * 1024;
+
+function acceptedContentType(declared: string, filename: string): string | null {
+  if (declared === PDF_CONTENT_TYPE || (declared === "" && /\.pdf$/i.test(filename))) return PDF_CONTENT_TYPE;
+  if (declared in IMAGE_CONTENT_TYPES) return declared;
+  if (declared === "") for (const [type, ext] of Object.entries(IMAGE_CONTENT_TYPES)) if (ext.test(filename)) return type;
+  return null;
+}
 const MAX_FILENAME_LENGTH = 200;
 
 /**
@@ -28,17 +48,19 @@ export function cleanFilename(raw: string): string {
 
 export async function createUpload(
   deps: { db: Db; storage: Storage; env: Env },
-  input: { filename: string; sizeBytes: number; contentType: string },
+  input: { filename: string; sizeBytes: number; contentType: string; pages?: string },
+  owner: { apiKeyId?: string | null; callbackUrl?: string | null; callbackPages?: boolean } = {},
 ) {
   const maxBytes = deps.env.MAX_UPLOAD_MB * 1024 * 1024;
   if (input.sizeBytes > maxBytes) {
     throw new AppError("file_too_large", "upload over limit", `Files are limited to ${deps.env.MAX_UPLOAD_MB} MB.`);
   }
   const filename = cleanFilename(input.filename);
-  const looksPdf = input.contentType === PDF_CONTENT_TYPE || (input.contentType === "" && /\.pdf$/i.test(filename));
-  if (!looksPdf) {
-    throw new AppError("unsupported_type", `content type ${input.contentType}`, "Only PDF files can be processed.");
+  const contentType = acceptedContentType(input.contentType, filename);
+  if (!contentType) {
+    throw new AppError("unsupported_type", `content type ${input.contentType}`, "Only PDF files and PNG, JPEG or WebP images can be processed.");
   }
+  const pageRange = input.pages === undefined ? null : normalisePageRange(input.pages);
   const id = randomUUID();
   const key = objectKeys.upload(id);
   const expiresAt = new Date(Date.now() + UPLOAD_URL_TTL_SECONDS * 1000);
@@ -48,11 +70,15 @@ export async function createUpload(
     sizeBytes: input.sizeBytes,
     objectKey: key,
     uploadExpiresAt: new Date(Date.now() + deps.env.UPLOAD_EXPIRY_MINUTES * 60_000),
+    apiKeyId: owner.apiKeyId ?? null,
+    pageRange,
+    callbackUrl: owner.callbackUrl ?? null,
+    callbackPages: owner.callbackPages ?? false,
   });
-  const url = await presignUpload(deps.storage, key, PDF_CONTENT_TYPE, input.sizeBytes);
+  const url = await presignUpload(deps.storage, key, contentType, input.sizeBytes);
   return {
     document,
-    upload: { method: "PUT" as const, url, headers: { "content-type": PDF_CONTENT_TYPE }, expiresAt: expiresAt.toISOString() },
+    upload: { method: "PUT" as const, url, headers: { "content-type": contentType }, expiresAt: expiresAt.toISOString() },
   };
 }
 
@@ -77,8 +103,9 @@ export async function completeUpload(
       message: `The stored file has ${head.size} bytes but ${doc.sizeBytes} were declared. Please upload it again.`,
     };
   else {
-    const magic = Buffer.from(await readObjectHead(deps.storage, doc.objectKey, 5)).toString("latin1");
-    if (magic !== "%PDF-") problem = { code: "pdf_invalid", message: "The file is not a PDF (it does not start with %PDF-)." };
+    const head = await readObjectHead(deps.storage, doc.objectKey, IMAGE_HEAD_BYTES);
+    const kind = sniffFileType(head);
+    problem = fileProblem(kind, head, IMAGE_KINDS.has(kind) ? await readObjectTail(deps.storage, doc.objectKey, doc.sizeBytes, 16) : new Uint8Array());
   }
   if (problem) {
     const failed = await failDocument(deps.db, documentId, problem.code, problem.message);
@@ -89,6 +116,27 @@ export async function completeUpload(
   const queued = await transitionDocument(deps.db, documentId, ["uploading"], { status: "queued", uploadExpiresAt: null });
   await enqueueDocument(deps.queue, documentId);
   return queued ?? doc;
+}
+
+/** What a stored upload may be: a PDF, or a PNG, JPEG or WebP image whose header is sane; else the reason. */
+function fileProblem(kind: FileKind, head: Uint8Array, tail: Uint8Array): { code: string; message: string } | null {
+  if (kind === "pdf") return null;
+  if (!IMAGE_KINDS.has(kind)) {
+    const what = kind === "unknown" ? "" : `: it is ${KIND_NAMES[kind]}`;
+    return { code: "pdf_invalid", message: `The file is not a PDF (it does not start with %PDF-) nor a PNG, JPEG or WebP image${what}.` };
+  }
+  const size = imageHeaderSize(kind, head);
+  if (!size) {
+    // A JPEG's frame header may sit after large metadata; the decoder checks it then.
+    if (kind === "jpeg") return null;
+    return { code: "image_invalid", message: `The file starts like ${KIND_NAMES[kind]} but its header is truncated or broken.` };
+  }
+  if (!imageEndsWell(kind, tail)) return { code: "image_invalid", message: `The ${kind.toUpperCase()} image is truncated (it does not end as one does).` };
+  if (!size.width || !size.height) return { code: "image_invalid", message: `The image has no pixels (${size.width}x${size.height}).` };
+  if (size.width * size.height > MAX_IMAGE_PIXELS) {
+    return { code: "image_too_large", message: `The image is ${size.width}x${size.height} pixels; the limit is ${MAX_IMAGE_PIXELS / 1e6} megapixels.` };
+  }
+  return null;
 }
 
 export async function enqueueDocument(queue: WorkerUtils, documentId: string) {

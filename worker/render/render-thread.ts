@@ -13,6 +13,7 @@ import { freeNow } from "../free-buffer";
 import { resizeBilinear, rgbaToChw } from "../model/preprocess";
 import { classify, noPages, PageRangeError } from "./classify";
 import { readPageText } from "./page-text";
+import { ImageError, isImageFile, openImage, renderImagePage } from "./image-page";
 import type { RenderedPage, RenderRequest, ThreadReady, ThreadRequest, ThreadResponse } from "./protocol";
 import { displaySize, renderSize } from "./size";
 
@@ -161,14 +162,19 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
 async function handle(msg: ThreadRequest): Promise<{ reply: ThreadResponse; transfer: ArrayBuffer[] }> {
   stage = "open";
   try {
+    if (msg.type === "open" && (await isImageFile(msg.pdfPath))) {
+      await openImage(msg.pdfPath);
+      return { reply: { id: msg.id, ok: true, pageCount: 1 }, transfer: [] };
+    }
     if (msg.type === "open") {
       const { numPages } = await open(msg.pdfPath);
       if (numPages === 0) return { reply: { id: msg.id, ok: false, error: noPages() }, transfer: [] };
       return { reply: { id: msg.id, ok: true, pageCount: numPages }, transfer: [] };
     }
-    const page = await render(msg.request, msg.maxPixels);
+    const page = (await isImageFile(msg.request.pdfPath)) ? await renderImagePage(msg.request, msg.maxPixels, surface, encode) : await render(msg.request, msg.maxPixels);
     return { reply: { id: msg.id, ok: true, page }, transfer: [page.modelInput.buffer as ArrayBuffer, page.image.buffer as ArrayBuffer] };
   } catch (error) {
+    if (error instanceof ImageError) return { reply: { id: msg.id, ok: false, error: error.threadError }, transfer: [] };
     const pageNumber = msg.type === "render" ? msg.request.pageNumber : undefined;
     return { reply: { id: msg.id, ok: false, error: classify(error, stage, pageNumber) }, transfer: [] };
   }

@@ -3,6 +3,7 @@ import { failDocument, getDocument } from "../../db/documents";
 import { startProcessing } from "../../db/pages";
 import { isAppError } from "../../lib/errors";
 import { documentProcessPayload, jobKeys, MAX_ATTEMPTS } from "../../lib/jobs";
+import { selectPages } from "../../lib/page-range";
 import type { WorkerDeps } from "../deps";
 import { classifyFailure, isLastAttempt } from "./retry";
 
@@ -53,14 +54,21 @@ export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
       return;
     }
 
+    const selection = selectPages(doc.pageRange, pageCount);
+    if ("error" in selection) {
+      await failDocument(deps.db, documentId, "pages_out_of_range", selection.error);
+      await deps.pdfCache.drop(documentId);
+      return;
+    }
+
     const { manifest } = deps.model;
-    const { doc: started, openPages } = await startProcessing(deps.db, documentId, pageCount, {
-      id: manifest.id,
-      name: manifest.name,
-      version: manifest.version,
-      kind: manifest.kind,
-      labels: manifest.labels,
-    });
+    const { doc: started, openPages } = await startProcessing(
+      deps.db,
+      documentId,
+      pageCount,
+      { id: manifest.id, name: manifest.name, version: manifest.version, kind: manifest.kind, labels: manifest.labels },
+      selection.pages,
+    );
     if (!started) return;
     await helpers.addJobs(
       openPages.map((pageNumber) => ({

@@ -1,31 +1,26 @@
 import { z } from "zod";
-import { documentSortKeys, listDocuments } from "@/db/documents";
+import { listDocuments } from "@/db/documents";
 import { toDocumentDto } from "@/db/dto";
-import { documentStatusSchema } from "@/lib/api-types";
+import { documentListQuerySchema } from "@/lib/api-query";
 import { AppError } from "@/lib/errors";
-import { requireAdmin } from "@/lib/server/admin-auth";
+import { env } from "@/lib/env";
+import { identifyCaller } from "@/lib/server/callers";
 import { db } from "@/lib/server/context";
 import { handle } from "@/lib/server/http";
 
 export const dynamic = "force-dynamic";
 
-const querySchema = z.object({
-  status: documentStatusSchema.optional(),
-  q: z.string().max(200).optional(),
-  sort: z.enum(documentSortKeys).default("createdAt"),
-  dir: z.enum(["asc", "desc"]).default("desc"),
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(25),
-});
+const querySchema = documentListQuerySchema;
 
-/** Every document, for the admin page. */
+/** Every document, for the admin page; for an API key, the documents it created. */
 export async function GET(request: Request) {
   return handle(async () => {
-    requireAdmin(request);
+    const caller = await identifyCaller({ db: db(), env: env() }, request);
+    if (caller.kind === "anonymous") throw new AppError("unauthorized", "admin session or key required", "Sign in to the admin page first.");
     const params = Object.fromEntries(new URL(request.url).searchParams);
     const parsed = querySchema.safeParse(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== "")));
     if (!parsed.success) throw new AppError("validation_failed", "bad query", z.prettifyError(parsed.error));
-    const { rows, total } = await listDocuments(db(), parsed.data);
+    const { rows, total } = await listDocuments(db(), { ...parsed.data, ...(caller.kind === "key" ? { apiKeyId: caller.key.id } : {}) });
     return Response.json({ documents: rows.map(toDocumentDto), total, page: parsed.data.page, pageSize: parsed.data.pageSize });
   });
 }

@@ -1,9 +1,11 @@
-import { getDocument, listPages } from "@/db/documents";
+import { listPages } from "@/db/documents";
 import { toDocumentDto, toPageDto } from "@/db/dto";
+import { env } from "@/lib/env";
 import { requireAdmin } from "@/lib/server/admin-auth";
+import { identifyCaller, visibleDocument } from "@/lib/server/callers";
 import { db, queue, storage } from "@/lib/server/context";
 import { deleteDocument } from "@/lib/server/document-actions";
-import { handle, notFound, parseDocumentId } from "@/lib/server/http";
+import { handle, parseDocumentId } from "@/lib/server/http";
 import { z } from "zod";
 
 export const dynamic = "force-dynamic";
@@ -17,8 +19,7 @@ export async function GET(request: Request, { params }: Ctx) {
   return handle(async () => {
     const id = parseDocumentId((await params).id);
     const query = querySchema.parse({ pages: new URL(request.url).searchParams.get("pages") ?? undefined });
-    const doc = await getDocument(db(), id);
-    if (!doc) notFound();
+    const doc = await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
     if (query.pages === "none") return Response.json({ document: toDocumentDto(doc) });
     const pages = await listPages(db(), id);
     return Response.json({ document: toDocumentDto(doc), pages: pages.map((p) => toPageDto(p)) });

@@ -1,6 +1,7 @@
-import { getDocument } from "@/db/documents";
+import { env } from "@/lib/env";
+import { identifyCaller, visibleDocument } from "@/lib/server/callers";
 import { db, eventHub } from "@/lib/server/context";
-import { handle, notFound, parseDocumentId } from "@/lib/server/http";
+import { handle, parseDocumentId } from "@/lib/server/http";
 import { documentEventStream } from "@/lib/server/stream";
 
 export const dynamic = "force-dynamic";
@@ -8,7 +9,7 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   return handle(async () => {
     const id = parseDocumentId((await params).id);
-    if (!(await getDocument(db(), id))) notFound();
+    await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
     const header = request.headers.get("last-event-id") ?? new URL(request.url).searchParams.get("lastEventId");
     const lastSeen = header && /^\d{1,15}$/.test(header) ? Number(header) : null;
     const stream = documentEventStream({ db: db(), hub: eventHub() }, id, lastSeen, request.signal);

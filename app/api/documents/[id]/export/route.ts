@@ -1,20 +1,21 @@
-import { z } from "zod";
-import { documentDetections, getDocument, listPages } from "@/db/documents";
+import { exportFormatSchema } from "@/lib/api-query";
+import { documentDetections, listPages } from "@/db/documents";
+import { env } from "@/lib/env";
+import { identifyCaller, visibleDocument } from "@/lib/server/callers";
 import { AppError } from "@/lib/errors";
 import { toCoco, toDetectionsJson } from "@/lib/export";
 import { toMarkdown, toPlainText } from "@/lib/export-text";
 import { db } from "@/lib/server/context";
-import { handle, notFound, parseDocumentId } from "@/lib/server/http";
+import { handle, parseDocumentId } from "@/lib/server/http";
 
 export const dynamic = "force-dynamic";
 
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   return handle(async () => {
     const id = parseDocumentId((await params).id);
-    const format = z.enum(["json", "coco", "markdown", "text"]).safeParse(new URL(request.url).searchParams.get("format") ?? "json");
+    const format = exportFormatSchema.safeParse(new URL(request.url).searchParams.get("format") ?? "json");
     if (!format.success) throw new AppError("validation_failed", "bad format", "format must be json, coco, markdown or text.");
-    const doc = await getDocument(db(), id);
-    if (!doc) notFound();
+    const doc = await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
     const [pages, detections] = await Promise.all([listPages(db(), id), documentDetections(db(), id)]);
     const base = doc.filename.replace(/\.pdf$/i, "").replace(/[^\w.-]+/g, "_").slice(0, 80) || "document";
     if (format.data === "markdown" || format.data === "text") {

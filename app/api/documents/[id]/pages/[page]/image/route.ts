@@ -1,5 +1,7 @@
 import { getPage } from "@/db/documents";
+import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { identifyCaller, visibleDocument } from "@/lib/server/callers";
 import { presignDownload, DOWNLOAD_URL_TTL_SECONDS } from "@/lib/s3";
 import { db, storage } from "@/lib/server/context";
 import { handle, notFound, pageNumberSchema, parseDocumentId } from "@/lib/server/http";
@@ -7,10 +9,11 @@ import { handle, notFound, pageNumberSchema, parseDocumentId } from "@/lib/serve
 export const dynamic = "force-dynamic";
 
 /** The bucket is private: the browser is sent to a short-lived presigned URL of the page image. */
-export async function GET(_request: Request, { params }: { params: Promise<{ id: string; page: string }> }) {
+export async function GET(request: Request, { params }: { params: Promise<{ id: string; page: string }> }) {
   return handle(async () => {
     const raw = await params;
     const id = parseDocumentId(raw.id);
+    await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
     const n = pageNumberSchema.safeParse(raw.page);
     if (!n.success) throw new AppError("invalid_id", "bad page number", "That is not a valid page number.");
     const page = await getPage(db(), id, n.data);

@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { documentSortKeys } from "../db/documents";
+import { documentStatusSchema } from "./api-types";
+
+/** Query strings and small bodies the routes parse, shared with the OpenAPI description (lib/openapi.ts). */
+export const documentListQuerySchema = z.object({
+  status: documentStatusSchema.optional(),
+  q: z.string().max(200).optional().describe("Filename contains (case-insensitive)."),
+  sort: z.enum(documentSortKeys).default("createdAt"),
+  dir: z.enum(["asc", "desc"]).default("desc"),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(25),
+});
+
+export const exportFormatSchema = z.enum(["json", "coco", "markdown", "text"]);
+export const exportQuerySchema = z.object({ format: exportFormatSchema.default("json") });
+
+export const webhookQuerySchema = z.object({ documentId: z.uuid().optional() });
+
+export const loginRequestSchema = z.object({ password: z.string().min(1).max(1000) });
