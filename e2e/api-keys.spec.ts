@@ -8,7 +8,7 @@ import { ADMIN_PASSWORD } from "./helpers";
 
 const runCli = (args: string[], cwd: string) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [path.resolve("bin/pagewise.mjs"), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.resolve("tools/cli/bin.mjs"), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c));

@@ -3,5 +3,5 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("../cli/pagewise.ts");
+const { main } = await import("./pagewise.ts");
 process.exitCode = await main(process.argv.slice(2));

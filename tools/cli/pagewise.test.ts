@@ -5,24 +5,24 @@ import os from "node:os";
 import path from "node:path";
 import { Canvas } from "@napi-rs/canvas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../lib/logger";
-import { buildDocument, truncatedPdf } from "../scripts/fixtures/test-pdf";
-import { testContext } from "../scripts/test/context";
-import { startRouteServer } from "../scripts/test/route-server";
-import { startWorker, type StartedWorker } from "../worker/start";
+import { createLogger } from "../../lib/logger";
+import { buildDocument, truncatedPdf } from "../../scripts/fixtures/test-pdf";
+import { testContext } from "../../scripts/test/context";
+import { startRouteServer } from "../../scripts/test/route-server";
+import { startWorker, type StartedWorker } from "../../worker/start";
 
-/** The command-line client as a user runs it (`bin/pagewise.mjs`, a child process) against the real routes and worker. */
+/** The command-line client as a user runs it (`tools/cli/bin.mjs`, a child process) against the real routes and worker. */
 const ctx = testContext();
 let worker: StartedWorker;
 let server: Awaited<ReturnType<typeof startRouteServer>>;
 let work: string;
 let key: string;
 
-const root = path.resolve(import.meta.dirname, "..");
+const root = path.resolve(import.meta.dirname, "../..");
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, "bin/pagewise.mjs"), ...args], { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(root, "tools/cli/bin.mjs"), ...args], { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => (stdout += c));
@@ -100,7 +100,7 @@ describe("npx pagewise process", () => {
     await writeFile(path.join(work, "broken.pdf"), truncatedPdf());
     const broken = await cli(["process", "broken.pdf", "--url", server.url, "--key", key, "--out", "out-broken"]);
     expect(broken.code).toBe(1);
-    const { getDocument } = await import("../db/documents");
+    const { getDocument } = await import("../../db/documents");
     const listed = (await (await fetch(`${server.url}/api/documents?q=broken`, { headers: { authorization: `Bearer ${key}` } })).json()) as { documents: { id: string }[] };
     const doc = await getDocument(ctx.db, listed.documents[0]!.id);
     expect(doc?.status).toBe("failed");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiErrorSchema, createUploadResponseSchema, documentSchema, streamEventSchema, type DocumentDto, type StreamEvent } from "../lib/api-types";
+import { apiErrorSchema, createUploadResponseSchema, documentSchema, streamEventSchema, type DocumentDto, type StreamEvent } from "../../lib/api-types";
 
 /** The server's error message (its `{ error: { code, message } }`), or the HTTP status when it sent none. */
 export class ServerError extends Error {

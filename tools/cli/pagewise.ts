@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { pageRangeSchema } from "../lib/page-range";
+import { pageRangeSchema } from "../../lib/page-range";
 import { createClient, ServerError, type Client } from "./client";
 import { bar, createProgress, formatBytes, pageProgress } from "./progress";
 
