@@ -43,6 +43,7 @@ describe("configuration", () => {
       DATABASE_URL: "postgres://u:p@db/x",
       S3_ENDPOINT: "https://s3.example.com",
       ADMIN_PASSWORD: "a long enough password",
+      WEBHOOK_SECRET: "a long enough webhook secret",
     };
     const withLocalKey = productionProblems(
       parseEnv({ ...base, S3_ACCESS_KEY_ID: LOCAL_S3_CREDENTIALS.accessKeyId, S3_SECRET_ACCESS_KEY: LOCAL_S3_CREDENTIALS.secretAccessKey }),

@@ -30,6 +30,10 @@ const EXPECTED: Record<string, boolean> = {
   upload_missing: false,
   size_mismatch: false,
   upload_expired: false,
+  image_invalid: false,
+  image_too_large: false,
+  pages_out_of_range: false,
+  ocr_language_missing: true,
 };
 
 /** Codes written as failures in the worker, the database layer and the upload check, read from their source. */

@@ -13,6 +13,7 @@ export const TRANSIENT_FAILURES = {
   retries_exhausted: "the worker gave up after several attempts",
   render_timeout: "a time limit was reached (a less busy worker may finish)",
   all_pages_failed: "every page failed, which may have been an outage or a time limit",
+  ocr_language_missing: "the worker lacked the OCR language data (installing it lets a retry read the pages)",
 } as const;
 
 /** Failures a retry would meet again, each with what would help instead. */
@@ -25,6 +26,9 @@ export const PERMANENT_FAILURES = {
   upload_missing: "The file never arrived in storage. Upload it again.",
   size_mismatch: "The stored file is not the size that was declared. Upload it again.",
   upload_expired: "The upload was never completed. Upload the file again.",
+  image_invalid: "The image could not be decoded, and a retry would read the same bytes. Upload a repaired file.",
+  image_too_large: "The image has more pixels than allowed. Upload a smaller image.",
+  pages_out_of_range: "The selected pages are not in the file. Upload it again with a page range inside the file.",
 } as const;
 
 export type RetryVerdict = { retryable: true } | { retryable: false; why: string };

@@ -130,14 +130,14 @@ describe("retry", () => {
     const { document: never } = await createUpload(ctx, { filename: "never.pdf", sizeBytes: 100, contentType: "application/pdf" });
     expect((await completeUpload({ ...ctx, queue: await ctx.queue() }, never.id)).errorCode).toBe("upload_missing");
 
-    for (const [doc, message] of [
-      [done, /Only failed or cancelled documents can be retried \(this one is done\)/],
-      [queued, /\(this one is queued\)/],
-      [never, /never completed; please upload the file again/],
+    for (const [doc, code, message] of [
+      [done, "conflict", /Only failed or cancelled documents can be retried \(this one is done\)/],
+      [queued, "conflict", /\(this one is queued\)/],
+      [never, "not_retryable", /never arrived in storage\. Upload it again/],
     ] as const) {
       const res = await retry(doc.id);
       expect(res.status, doc.filename).toBe(409);
-      expect((await res.json()).error).toMatchObject({ code: "conflict", message: expect.stringMatching(message) });
+      expect((await res.json()).error).toMatchObject({ code, message: expect.stringMatching(message) });
     }
     expect((await getDocument(ctx.db, never.id))?.status).toBe("failed");
     expect(await tasks.jobKeys(never.id)).toEqual([]);
