@@ -18,9 +18,10 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
+import { SHARED_R50_ONNX } from "../worker/model/test-models";
 import { DEFAULT_TUNING, sessionOptions, WORKER_GLIBC_TUNABLES, type SessionTuning } from "../worker/model/session";
 
-const SHARED = path.resolve(import.meta.dirname, "..", "..", "shared", "models");
+const SHARED = path.dirname(SHARED_R50_ONNX);
 const SAMPLE = path.join(SHARED, "sample-page-input-3x1035x800-bgr-u8.bin");
 const [W, H] = [800, 1035];
 /** Children run the way the worker does: Node's own type stripping (see worker/resolve-ts.ts), not tsx. */
@@ -250,7 +251,7 @@ if (childName !== undefined) {
     await new Promise((resolve) => proc.on("close", resolve));
   }
 } else {
-  if (!existsSync(model)) throw new Error(`no model at ${model}`);
+  if (!arg("models") && !existsSync(model)) throw new Error(`no model at ${model}`);
   const rounds = Number(arg("rounds") ?? 2);
   const only = arg("only")?.split(",");
   // --models: every model under the worker's two candidate settings; else the one model under the variants.

@@ -8,7 +8,7 @@ import type { WorkerDeps } from "./deps";
 import { graphileLogger } from "./graphile-logger";
 import { trackLiveness } from "./liveness";
 import { readModelFolder } from "./model/manifest";
-import { loadModel, type LoadedModel } from "./model/session";
+import { loadModel, tuningForModel, type LoadedModel } from "./model/session";
 import { createPdfCache } from "./pdf-cache";
 import { createRenderer } from "./render/renderer";
 import { documentProcess } from "./tasks/document__process";
@@ -34,8 +34,15 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not set: start Pagewise with `npm run dev` or set it");
 
   const started = performance.now();
-  const model = opts.model ?? (await loadModel(await readModelFolder(env.MODEL_DIR), env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : undefined));
-  logger.info("model loaded", { model: model.manifest.id, kind: model.manifest.kind, ms: Math.round(performance.now() - started) });
+  const folder = opts.model ? null : await readModelFolder(env.MODEL_DIR);
+  const model = opts.model ?? (await loadModel(folder!, tuningForModel(folder!.manifest, env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : {})));
+  logger.info("model loaded", {
+    model: model.manifest.id,
+    kind: model.manifest.kind,
+    quantization: model.manifest.quantization ? `${model.manifest.quantization.method}, from ${model.manifest.quantization.source.id}` : "none",
+    arena: model.tuning.enableCpuMemArena,
+    ms: Math.round(performance.now() - started),
+  });
 
   const { db, sql } = createDb(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY + 2 });
   const storage = createStorage(env);

@@ -102,6 +102,21 @@ export async function fileSha256(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/**
+ * Whether onnxruntime's CPU arena is on, per quantization method of the folder (manifest.quantization),
+ * under the worker's WORKER_GLIBC_TUNABLES. Measured with `scripts/bench-session.ts --models` (README, "Make your
+ * model fit"): ARENA_BY_METHOD_PLACEHOLDER
+ */
+export const ARENA_BY_METHOD: Readonly<Record<"fp32" | "static" | "weights", boolean | undefined>> = { fp32: undefined, weights: undefined, static: undefined };
+
+/** The session settings for a model folder: the defaults, with the arena chosen per quantization method, then `given`. */
+export function tuningForModel(manifest: Pick<ModelManifest, "quantization">, given: SessionTuning = {}, env: Record<string, string | undefined> = process.env): SessionTuning {
+  const arena = ARENA_BY_METHOD[manifest.quantization?.method ?? "fp32"];
+  // The choice was measured under the worker's tunables; with glibc's defaults the plain default stands.
+  const fromMethod = arena !== undefined && mallocReturnsBigBlocks(env) ? { enableCpuMemArena: arena } : {};
+  return { ...fromMethod, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+}
+
 /** The defaults with `tuning` laid over them (undefined fields keep the default). */
 export function effectiveTuning(tuning: SessionTuning = {}): Required<SessionTuning> {
   const given = Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined));
