@@ -105,9 +105,12 @@ export async function fileSha256(file: string): Promise<string> {
 /**
  * Whether onnxruntime's CPU arena is on, per quantization method of the folder (manifest.quantization),
  * under the worker's WORKER_GLIBC_TUNABLES. Measured with `scripts/bench-session.ts --models` (README, "Make your
- * model fit"): ARENA_BY_METHOD_PLACEHOLDER
+ * model fit"), R50-FPN at 800x1035, peak of the session alone (arena off / on): fp32 471 / 551 MiB, weights 406 / 470,
+ * static 350 / 406. The arena saves 12-21 % CPU (no page faults), but on the worker's ~120 MiB outside the session it
+ * would take static int8 past a 512 MiB dyno (~526 MiB) where arena off stays under it (~470): memory first, off for
+ * all three. Without the tunables the session keeps onnxruntime's arena (DEFAULT_TUNING).
  */
-export const ARENA_BY_METHOD: Readonly<Record<"fp32" | "static" | "weights", boolean | undefined>> = { fp32: undefined, weights: undefined, static: undefined };
+export const ARENA_BY_METHOD: Readonly<Record<"fp32" | "static" | "weights", boolean>> = { fp32: false, weights: false, static: false };
 
 /** The session settings for a model folder: the defaults, with the arena chosen per quantization method, then `given`. */
 export function tuningForModel(manifest: Pick<ModelManifest, "quantization">, given: SessionTuning = {}, env: Record<string, string | undefined> = process.env): SessionTuning {
