@@ -1,6 +1,6 @@
 /**
  * `npm run model:optimize -- <model folder> [--method static|weights] [--calibrate <pdf>...] [--holdout <pdf>...]
- *   [--out <folder>] [--range percentile|minmax] [--percentile 99.99] [--calibration-pages 16] [--holdout-pages 8]
+ *   [--out <folder>] [--range percentile|minmax] [--percentile 99.9] [--calibration-pages 16] [--holdout-pages 8]
  *   [--full-range-weights] [--accept-low-fidelity]`
  *
  * Writes an int8 copy of a model folder, calibrated on rendered pages (generated ones when no PDF is given),
@@ -22,7 +22,7 @@ const argsSchema = z.object({
   method: z.enum(["static", "weights"]).default("static"),
   adapter: z.enum(["detectron2", "text-detector"]).default("detectron2"),
   range: z.enum(["percentile", "minmax"]).default("percentile"),
-  percentile: z.coerce.number().min(90).max(100).default(99.99),
+  percentile: z.coerce.number().min(90).max(100).default(99.9),
   "calibration-pages": z.coerce.number().int().positive().default(16),
   "holdout-pages": z.coerce.number().int().positive().default(8),
   calibrate: z.array(z.string()).default([]),

@@ -15,7 +15,7 @@ export class RangeCollector {
   private readonly acc = new Map<string, Acc>();
   constructor(
     readonly method: RangeMethod,
-    readonly percentile = 99.99,
+    readonly percentile = 99.9,
   ) {}
 
   add(name: string, values: Float32Array): void {
