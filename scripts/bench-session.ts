@@ -8,6 +8,9 @@
  * that load on this machine from other work spreads over all of them; the table shows medians over rounds
  * for times and the highest peak seen.
  *
+ * `--models fp32=a.onnx,static=b.onnx,...` runs each model (e.g. the folders `npm run model:optimize` writes) under
+ * the worker's settings with the arena off and on (both under WORKER_GLIBC_TUNABLES), interleaved the same way.
+ *
  * `--pages N` instead runs N pages of mixed sizes (Letter, A4, landscape, long) per variant and prints RSS
  * after every page: memory must stay flat over a long document.
  */
@@ -15,9 +18,10 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
+import { SHARED_R50_ONNX } from "../worker/model/test-models";
 import { DEFAULT_TUNING, sessionOptions, WORKER_GLIBC_TUNABLES, type SessionTuning } from "../worker/model/session";
 
-const SHARED = path.resolve(import.meta.dirname, "..", "..", "shared", "models");
+const SHARED = path.dirname(SHARED_R50_ONNX);
 const SAMPLE = path.join(SHARED, "sample-page-input-3x1035x800-bgr-u8.bin");
 const [W, H] = [800, 1035];
 /** Children run the way the worker does: Node's own type stripping (see worker/resolve-ts.ts), not tsx. */
@@ -75,6 +79,7 @@ export const variants: Record<string, Variant> = {
 // tensors (a fixed threshold also stops glibc from raising it); THP (glibc.malloc.hugetlb=1; the kernel's
 // THP mode is madvise here) makes the resulting page faults far cheaper.
 export const exploration: Record<string, Variant> = {
+  "pattern off + extended + 2 threads + glibc return + THP": v({ ...OFF_EXT, intraOpNumThreads: 2 }, { env: GLIBC_RETURN_THP }),
   "pattern off + layout": v({ enableMemPattern: false, graphOptimizationLevel: "layout" }),
   "pattern off + disabled": v({ enableMemPattern: false, graphOptimizationLevel: "disabled" }),
   "pattern off + basic + use_env_allocators": v({ ...OFF_BASIC, extra: { session: { use_env_allocators: "1" } } }),
@@ -246,16 +251,27 @@ if (childName !== undefined) {
     await new Promise((resolve) => proc.on("close", resolve));
   }
 } else {
-  if (!existsSync(model)) throw new Error(`no model at ${model}`);
+  if (!arg("models") && !existsSync(model)) throw new Error(`no model at ${model}`);
   const rounds = Number(arg("rounds") ?? 2);
   const only = arg("only")?.split(",");
-  const names = Object.keys(process.argv.includes("--all") ? allVariants : variants).filter((n) => !only || only.includes(n));
+  // --models: every model under the worker's two candidate settings; else the one model under the variants.
+  const MODEL_VARIANTS = { "arena off": "arena off + pattern off + extended + 2 threads + glibc return + THP", "arena on": "pattern off + extended + 2 threads + glibc return + THP" };
+  const models = arg("models")
+    ?.split(",")
+    .map((pair) => pair.split("=") as [string, string]);
+  const jobs: { name: string; model: string; variant: string }[] = models
+    ? models.flatMap(([label, file]) => Object.entries(MODEL_VARIANTS).map(([short, variant]) => ({ name: `${label}, ${short}`, model: file, variant })))
+    : Object.keys(process.argv.includes("--all") ? allVariants : variants)
+        .filter((n) => !only || only.includes(n))
+        .map((n) => ({ name: n, model, variant: n }));
+  const names = jobs.map((j) => j.name);
   const results = new Map<string, Result[]>(names.map((n) => [n, []]));
-  console.error(`model ${model}; ${rounds} round(s) x ${names.length} variant(s), 1 warm-up + ${runs} timed runs + 2 white pages each, ${W}x${H}`);
+  console.error(`model ${models ? models.map(([l]) => l).join(", ") : model}; ${rounds} round(s) x ${names.length} variant(s), 1 warm-up + ${runs} timed runs + 2 white pages each, ${W}x${H}`);
   for (let r = 0; r < rounds; r++) {
-    for (const name of names) {
+    for (const job of jobs) {
+      const name = job.name;
       try {
-        const res = await spawnChild(model, name, allVariants[name]!, runs);
+        const res = await spawnChild(job.model, job.variant, allVariants[job.variant]!, runs);
         results.get(name)!.push(res);
         console.error(`[round ${r + 1}] ${name}: ${JSON.stringify(res)}`);
       } catch (error) {

