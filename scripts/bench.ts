@@ -20,6 +20,7 @@ import { startEmbeddedServices } from "./embedded/services";
 import { buildDocument } from "./fixtures/test-pdf";
 import { freePort } from "./test/ports";
 import { testContext, uploadPdf, waitForDocument } from "./test/context";
+import { recordFailedAttempts } from "./test/failed-attempts";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -99,6 +100,7 @@ async function main() {
   Object.assign(process.env, services.env, { QUEUE_SCHEMA: "graphile_worker" });
   let e2ePagesPerMin = NaN;
   let peakRssMiB = NaN;
+  let jobRetries = NaN;
   const rssSamples: number[] = [];
   try {
     await migrateDatabase(services.env.DATABASE_URL!);
@@ -111,6 +113,8 @@ async function main() {
     const ctx = testContext();
     try {
       await ctx.queue();
+      // Failed attempts that a retry then hid (issue 14): any is a regression.
+      const failedAttempts = await recordFailedAttempts(ctx.sql, "graphile_worker");
       const doc = await uploadPdf(ctx, readFileSync(pdfPath), "bench.pdf");
       const sampler = setInterval(() => {
         try {
@@ -125,6 +129,9 @@ async function main() {
       const finished = Math.max(...pages.map((p) => p.finishedAt!.getTime()));
       e2ePagesPerMin = (done.pagesDone * 60_000) / (finished - started);
       peakRssMiB = procStatus(worker.pid!, "VmHWM");
+      const failed = await failedAttempts.list();
+      jobRetries = failed.length;
+      for (const f of failed) log(`failed attempt: ${f.task} job ${f.jobId} (attempt ${f.attempts}): ${f.lastError}`);
     } finally {
       worker.kill("SIGTERM");
       await new Promise((r) => worker.once("exit", r));
@@ -152,6 +159,7 @@ async function main() {
     rssMiBAt: { "10%": Math.round(tenth(1)), "50%": Math.round(tenth(5)), "100%": Math.round(tenth(10)) },
     // Flat memory: the range of RSS over the second half of the document.
     rssMiBSecondHalf: [Math.round(Math.min(...rssSamples.slice(rssSamples.length >> 1))), Math.round(Math.max(...rssSamples.slice(rssSamples.length >> 1)))],
+    jobRetries,
   };
   console.log(
     [
@@ -167,6 +175,7 @@ async function main() {
       `| worker peak RSS (VmHWM) | ${result.peakRssMiB} MiB |`,
       `| worker RSS at 10 / 50 / 100 % | ${result.rssMiBAt["10%"]} / ${result.rssMiBAt["50%"]} / ${result.rssMiBAt["100%"]} MiB |`,
       `| worker RSS over the second half, min - max | ${result.rssMiBSecondHalf[0]} - ${result.rssMiBSecondHalf[1]} MiB |`,
+      `| failed job attempts (retried) | ${result.jobRetries} |`,
     ].join("\n"),
   );
   console.log(JSON.stringify(result));

@@ -42,7 +42,18 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
   // A small V8 heap for the render thread keeps garbage collection frequent (its buffers are mostly
   // outside the heap) and makes a runaway PDF kill only the thread.
   const renderer = createRenderer({ timeoutMs: env.RENDER_TIMEOUT_MS, maxPixels: env.MAX_PAGE_PIXELS, threadHeapMb: RENDER_THREAD_HEAP_MB });
-  const deps: WorkerDeps = { db, storage, renderer, model, pdfCache: createPdfCache(storage), env, logger };
+  const deps: WorkerDeps = {
+    db,
+    storage,
+    renderer,
+    model,
+    pdfCache: createPdfCache(storage, {
+      maxFiles: env.PDF_CACHE_MAX_FILES,
+      onHousekeepingError: (error, file) => logger.warn("pdf cache housekeeping failed", { file, error: String(error) }),
+    }),
+    env,
+    logger,
+  };
 
   const events: WorkerEvents = new EventEmitter();
   const liveness = trackLiveness({ sql, events, queueSchema: env.QUEUE_SCHEMA, deadAfterMs: env.WORKER_DEAD_AFTER_MS, logger });

@@ -23,14 +23,20 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
     await markPageProcessing(deps.db, page);
 
     try {
-      const file = await deps.pdfCache.get(doc.id, doc.objectKey);
-      const rendered = await deps.renderer.render({
-        pdfPath: file,
-        pageNumber,
-        resize: renderPolicy(deps.model),
-        inputFormat: deps.model.manifest.inputFormat,
-        imageFormat: "webp",
-      });
+      const lease = await deps.pdfCache.acquire(doc.id, doc.objectKey);
+      let rendered: Awaited<ReturnType<typeof deps.renderer.render>>;
+      try {
+        rendered = await deps.renderer.render({
+          pdfPath: lease.file,
+          pageNumber,
+          resize: renderPolicy(deps.model),
+          inputFormat: deps.model.manifest.inputFormat,
+          imageFormat: "webp",
+        });
+      } finally {
+        // The render thread has read the file; inference does not need it.
+        await lease.release();
+      }
       const imageKey = objectKeys.pageImage(documentId, pageNumber, "webp");
       const uploaded = putObject(deps.storage, imageKey, rendered.image, "image/webp");
       uploaded.catch(() => {}); // awaited below; keeps an early rejection from being reported as unhandled
