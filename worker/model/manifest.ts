@@ -45,6 +45,8 @@ export const modelManifestSchema = z.object({
     .optional(),
   /** Where it came from, for humans. */
   source: z.string().optional(),
+  /** Set on folders written by `npm run model:optimize`: how the graph was quantized (and its provenance). */
+  quantization: z.object({ method: z.enum(["static", "weights"]) }).passthrough().optional(),
 });
 
 export type ModelManifest = z.infer<typeof modelManifestSchema>;
