@@ -107,6 +107,7 @@ async function main() {
   let peakRssMiB = NaN;
   let jobRetries = NaN;
   let peakRssMiBPerWorker: number[] = [];
+  let readyRssMiB = NaN;
   let pagesPerWorker: number[] = [];
   let pagesDoneOnce = false;
   const rssSamples: number[] = [];
@@ -114,20 +115,25 @@ async function main() {
     await migrateDatabase(services.env.DATABASE_URL!);
     // The worker as it is deployed: the bundle, under the worker's malloc settings. Its info lines (stdout) are
     // read, not shown: they say when it is ready and which pages it did.
-    const bundle = path.join(await buildWorker(), "index.mjs");
+    // --worker-bundle DIR: a bundle built elsewhere (another commit), to compare workers under the same conditions.
+    const bundle = path.join(arg("worker-bundle") ? path.resolve(arg("worker-bundle")!) : await buildWorker(), "index.mjs");
     const workers = Array.from({ length: WORKERS }, () => {
       const child = spawn(process.execPath, [bundle], {
         cwd: root,
         env: { ...process.env, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES, MODEL_DIR: dir, ORT_THREADS: String(threadsPerWorker), LOG_LEVEL: "info", NODE_ENV: "development" },
         stdio: ["ignore", "pipe", "inherit"],
       });
-      const state = { child, ready: false, pagesDone: [] as number[], exited: new Promise((r) => child.once("exit", r)) };
+      const state = { child, ready: false, readyRssMiB: NaN, pagesDone: [] as number[], exited: new Promise((r) => child.once("exit", r)) };
       let pending = "";
       child.stdout!.on("data", (chunk: Buffer) => {
         const lines = (pending + chunk.toString()).split("\n");
         pending = lines.pop() ?? "";
         for (const line of lines) {
-          if (/worker ready/.test(line)) state.ready = true;
+          if (/worker ready/.test(line)) {
+            state.ready = true;
+            // Model loaded, nothing rendered yet (the render thread starts with the first PDF).
+            state.readyRssMiB = procStatus(child.pid!, "VmRSS");
+          }
           const page = /page done.*pageNumber=(\d+)/.exec(line);
           if (page) state.pagesDone.push(Number(page[1]));
         }
@@ -170,6 +176,7 @@ async function main() {
         log(`pages not done exactly once: completions ${JSON.stringify(Object.fromEntries(completions))}, starts ${JSON.stringify(pages.map((p) => p.attempts))}, ${done.pagesDone} of ${PAGES} done`);
       }
       pagesPerWorker = workers.map((w) => w.pagesDone.length);
+      readyRssMiB = Math.max(...workers.map((w) => w.readyRssMiB));
     } finally {
       for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
       await Promise.all(workers.map((w) => w.exited));
@@ -199,6 +206,7 @@ async function main() {
     e2ePagesPerMin: round(e2ePagesPerMin),
     e2eOverBare: Math.round((e2ePagesPerMin / barePagesPerMin) * 100) / 100,
     peakRssMiB: Math.round(peakRssMiB),
+    readyRssMiB: Math.round(readyRssMiB),
     rssMiBAt: { "10%": Math.round(tenth(1)), "50%": Math.round(tenth(5)), "100%": Math.round(tenth(10)) },
     // Flat memory: the range of RSS over the second half of the document.
     rssMiBSecondHalf: [Math.round(Math.min(...rssSamples.slice(rssSamples.length >> 1))), Math.round(Math.max(...rssSamples.slice(rssSamples.length >> 1)))],
@@ -219,6 +227,7 @@ async function main() {
       `| bare session.run throughput | ${result.barePagesPerMin} pages/min |`,
       `| end to end through the queue | ${result.e2ePagesPerMin} pages/min (${result.e2eOverBare} x bare) |`,
       `| worker peak RSS (VmHWM) | ${result.peakRssMiB} MiB |`,
+      `| worker RSS when ready (model loaded, before the first page) | ${result.readyRssMiB} MiB |`,
       `| worker RSS at 10 / 50 / 100 % | ${result.rssMiBAt["10%"]} / ${result.rssMiBAt["50%"]} / ${result.rssMiBAt["100%"]} MiB |`,
       `| worker RSS over the second half, min - max | ${result.rssMiBSecondHalf[0]} - ${result.rssMiBSecondHalf[1]} MiB |`,
       `| failed job attempts (retried) | ${result.jobRetries} |`,
