@@ -9,7 +9,10 @@ import { createPdfCache, type PdfCache } from "./pdf-cache";
 
 /** The cache with real files and the real S3 protocol (the local store of the test setup). */
 const ctx = testContext();
-afterAll(() => ctx.close());
+afterAll(async () => {
+  for (const c of caches) await c.clear();
+  await ctx.close();
+});
 
 type Doc = { id: string; key: string; bytes: Buffer };
 async function storedDoc(): Promise<Doc> {
@@ -35,7 +38,7 @@ beforeEach(async () => {
   for (const c of caches) await c.clear();
   caches = [];
   reported = [];
-  dir = path.join(await mkdtemp(path.join(os.tmpdir(), "pdf-cache-test-")), "cache");
+  dir = await mkdtemp(path.join(os.tmpdir(), "pdf-cache-test-"));
 });
 
 describe("pdf cache", () => {
