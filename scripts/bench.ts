@@ -30,6 +30,8 @@ const arg = (name: string) => {
 };
 const PAGES = Number(arg("pages") ?? 20);
 const WORKERS = Number(arg("workers") ?? 1);
+/** `--bare-pages K`: the bare figures from the first K pages only (a scale-out run needs the end-to-end part). */
+const BARE_PAGES = Math.max(1, Math.min(PAGES, Number(arg("bare-pages") ?? PAGES)));
 const root = path.resolve(import.meta.dirname, "..");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -72,7 +74,7 @@ async function main() {
   const inferMs: number[] = [];
   let detections = 0;
   await renderer.open(pdfPath);
-  for (let n = 1; n <= PAGES; n++) {
+  for (let n = 1; n <= BARE_PAGES; n++) {
     const page = await renderer.render({ pdfPath, pageNumber: n, resize: renderPolicy(model), inputFormat: model.manifest.inputFormat, imageFormat: "png" });
     renderMs.push(page.renderMs);
     renderEncodeMs.push(page.renderMs + page.encodeMs);
@@ -191,6 +193,7 @@ async function main() {
   const tenth = (i: number) => rssSamples[Math.min(rssSamples.length - 1, Math.floor((rssSamples.length * i) / 10))] ?? NaN;
   const result = {
     pages: PAGES,
+    barePages: BARE_PAGES,
     model: folder.manifest.id,
     modelKind: folder.manifest.kind,
     quantization: folder.manifest.quantization ?? null,
