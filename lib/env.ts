@@ -64,6 +64,11 @@ export const envSchema = z.object({
    * (Graphile Worker alone would wait 4 hours).
    */
   WORKER_DEAD_AFTER_MS: int(45_000),
+  /**
+   * PDFs a worker keeps on local disk for the page jobs of their documents (files a job holds are never
+   * removed, so the folder may briefly hold more).
+   */
+  PDF_CACHE_MAX_FILES: int(8),
   /** onnxruntime intra-op threads (0 = one per core). */
   ORT_THREADS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(0)),
   /** Password for /admin. Required in production. */

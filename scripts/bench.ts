@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --pages 20] [-- --model DIR]`: speed and memory of the detection engine on a generated
- * PDF, with the Detectron2 R50-FPN export from ../shared/models unless --model names a model folder.
- * Prints a table, then one line of JSON (kept stable: it is how progress is tracked).
+ * `npm run bench [-- --pages 20] [-- --model DIR] [-- --workers N]`: speed and memory of the detection engine on
+ * a generated PDF, with the Detectron2 R50-FPN export from ../shared/models unless --model names a model folder.
+ * `--workers N` runs N worker processes on one queue, onnxruntime's threads (ORT_THREADS, else one per core)
+ * split between them. Prints a table, then one line of JSON (kept stable: it is how progress is tracked).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -18,14 +19,19 @@ import { createRenderer } from "../worker/render/renderer";
 import { buildWorker } from "./build-worker";
 import { startEmbeddedServices } from "./embedded/services";
 import { buildDocument } from "./fixtures/test-pdf";
+import { benchMachine } from "./bench-machine";
 import { freePort } from "./test/ports";
-import { testContext, uploadPdf, waitForDocument } from "./test/context";
+import { testContext, uploadPdf, waitFor, waitForDocument } from "./test/context";
+import { recordFailedAttempts } from "./test/failed-attempts";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const PAGES = Number(arg("pages") ?? 20);
+const WORKERS = Number(arg("workers") ?? 1);
+/** `--bare-pages K`: the bare figures from the first K pages only (a scale-out run needs the end-to-end part). */
+const BARE_PAGES = Math.max(1, Math.min(PAGES, Number(arg("bare-pages") ?? PAGES)));
 const root = path.resolve(import.meta.dirname, "..");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -68,7 +74,7 @@ async function main() {
   const inferMs: number[] = [];
   let detections = 0;
   await renderer.open(pdfPath);
-  for (let n = 1; n <= PAGES; n++) {
+  for (let n = 1; n <= BARE_PAGES; n++) {
     const page = await renderer.render({ pdfPath, pageNumber: n, resize: renderPolicy(model), inputFormat: model.manifest.inputFormat, imageFormat: "png" });
     renderMs.push(page.renderMs);
     renderEncodeMs.push(page.renderMs + page.encodeMs);
@@ -93,28 +99,60 @@ async function main() {
     log("pdftoppm not installed (apt-get install poppler-utils): skipped");
   }
 
-  // 3. End to end: real Postgres, real S3 protocol, the real worker process, through the queue.
+  // 3. End to end: real Postgres, real S3 protocol, the real worker process(es), through the queue.
   const env = parseEnv({ ...process.env, DATABASE_URL: "", S3_ENDPOINT: "" });
+  if (!Number.isInteger(WORKERS) || WORKERS < 1) throw new Error("--workers takes a positive whole number");
+  const threadsPerWorker = Math.max(1, Math.floor((env.ORT_THREADS || os.availableParallelism()) / WORKERS));
   const services = await startEmbeddedServices(env, { dataDir: tmp, webOrigins: ["*"], pgPort: await freePort(), s3Port: await freePort(), log: () => {} });
   Object.assign(process.env, services.env, { QUEUE_SCHEMA: "graphile_worker" });
   let e2ePagesPerMin = NaN;
   let peakRssMiB = NaN;
+  let jobRetries = NaN;
+  let peakRssMiBPerWorker: number[] = [];
+  let readyRssMiB = NaN;
+  let pagesPerWorker: number[] = [];
+  let pagesDoneOnce = false;
   const rssSamples: number[] = [];
   try {
     await migrateDatabase(services.env.DATABASE_URL!);
-    // The worker as it is deployed: the bundle, under the worker's malloc settings.
-    const worker = spawn(process.execPath, [path.join(await buildWorker(), "index.mjs")], {
-      cwd: root,
-      env: { ...process.env, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES, MODEL_DIR: dir, LOG_LEVEL: "warn", NODE_ENV: "development" },
-      stdio: ["ignore", "inherit", "inherit"],
+    // The worker as it is deployed: the bundle, under the worker's malloc settings. Its info lines (stdout) are
+    // read, not shown: they say when it is ready and which pages it did.
+    // --worker-bundle DIR: a bundle built elsewhere (another commit), to compare workers under the same conditions.
+    const bundle = path.join(arg("worker-bundle") ? path.resolve(arg("worker-bundle")!) : await buildWorker(), "index.mjs");
+    const workers = Array.from({ length: WORKERS }, () => {
+      const child = spawn(process.execPath, [bundle], {
+        cwd: root,
+        env: { ...process.env, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES, MODEL_DIR: dir, ORT_THREADS: String(threadsPerWorker), LOG_LEVEL: "info", NODE_ENV: "development" },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const state = { child, ready: false, readyRssMiB: NaN, pagesDone: [] as number[], exited: new Promise((r) => child.once("exit", r)) };
+      let pending = "";
+      child.stdout!.on("data", (chunk: Buffer) => {
+        const lines = (pending + chunk.toString()).split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+          if (/worker ready/.test(line)) {
+            state.ready = true;
+            // Model loaded, nothing rendered yet (the render thread starts with the first PDF).
+            state.readyRssMiB = procStatus(child.pid!, "VmRSS");
+          }
+          const page = /page done.*pageNumber=(\d+)/.exec(line);
+          if (page) state.pagesDone.push(Number(page[1]));
+        }
+      });
+      return state;
     });
     const ctx = testContext();
     try {
       await ctx.queue();
+      // Failed attempts that a retry then hid (issue 14): any is a regression.
+      const failedAttempts = await recordFailedAttempts(ctx.sql, "graphile_worker");
+      await waitFor(async () => workers.every((w) => w.ready || w.child.exitCode !== null), { timeoutMs: 5 * 60_000, what: "workers ready" });
+      if (!workers.every((w) => w.ready)) throw new Error("a worker exited before it was ready");
       const doc = await uploadPdf(ctx, readFileSync(pdfPath), "bench.pdf");
       const sampler = setInterval(() => {
         try {
-          rssSamples.push(procStatus(worker.pid!, "VmRSS"));
+          rssSamples.push(Math.max(...workers.map((w) => procStatus(w.child.pid!, "VmRSS"))));
         } catch {
           // worker gone
         }
@@ -124,10 +162,26 @@ async function main() {
       const started = Math.min(...pages.map((p) => p.startedAt!.getTime()));
       const finished = Math.max(...pages.map((p) => p.finishedAt!.getTime()));
       e2ePagesPerMin = (done.pagesDone * 60_000) / (finished - started);
-      peakRssMiB = procStatus(worker.pid!, "VmHWM");
+      peakRssMiBPerWorker = workers.map((w) => Math.round(procStatus(w.child.pid!, "VmHWM")));
+      peakRssMiB = Math.max(...peakRssMiBPerWorker);
+      const failed = await failedAttempts.list();
+      jobRetries = failed.length;
+      for (const f of failed) log(`failed attempt: ${f.task} job ${f.jobId} (attempt ${f.attempts}): ${f.lastError}`);
+      // Completions per page, counted from every worker's "page done" lines, and starts per page (the page row's
+      // attempts): a page done twice, or started twice, is not "exactly once".
+      const completions = new Map<number, number>();
+      for (const n of workers.flatMap((w) => w.pagesDone)) completions.set(n, (completions.get(n) ?? 0) + 1);
+      const pageNumbers = Array.from({ length: PAGES }, (_, i) => i + 1);
+      pagesDoneOnce =
+        done.pagesDone === PAGES && pageNumbers.every((n) => completions.get(n) === 1) && completions.size === PAGES && pages.every((p) => p.attempts === 1);
+      if (!pagesDoneOnce) {
+        log(`pages not done exactly once: completions ${JSON.stringify(Object.fromEntries(completions))}, starts ${JSON.stringify(pages.map((p) => p.attempts))}, ${done.pagesDone} of ${PAGES} done`);
+      }
+      pagesPerWorker = workers.map((w) => w.pagesDone.length);
+      readyRssMiB = Math.max(...workers.map((w) => w.readyRssMiB));
     } finally {
-      worker.kill("SIGTERM");
-      await new Promise((r) => worker.once("exit", r));
+      for (const w of workers) if (w.child.exitCode === null) w.child.kill("SIGTERM");
+      await Promise.all(workers.map((w) => w.exited));
       await ctx.close();
     }
   } finally {
@@ -139,7 +193,13 @@ async function main() {
   const tenth = (i: number) => rssSamples[Math.min(rssSamples.length - 1, Math.floor((rssSamples.length * i) / 10))] ?? NaN;
   const result = {
     pages: PAGES,
+    barePages: BARE_PAGES,
     model: folder.manifest.id,
+    modelKind: folder.manifest.kind,
+    quantization: folder.manifest.quantization ?? null,
+    ...benchMachine(),
+    workers: WORKERS,
+    ortThreadsPerWorker: threadsPerWorker,
     loadMs: Math.round(loadMs),
     renderMsPerPage: round(median(renderMs)),
     renderEncodeMsPerPage: round(median(renderEncodeMs)),
@@ -147,11 +207,16 @@ async function main() {
     inferMsPerPage: Math.round(median(inferMs)),
     barePagesPerMin: round(barePagesPerMin),
     e2ePagesPerMin: round(e2ePagesPerMin),
-    e2eOverBare: round((e2ePagesPerMin / barePagesPerMin) * 100) / 100,
+    e2eOverBare: Math.round((e2ePagesPerMin / barePagesPerMin) * 100) / 100,
     peakRssMiB: Math.round(peakRssMiB),
+    readyRssMiB: Math.round(readyRssMiB),
     rssMiBAt: { "10%": Math.round(tenth(1)), "50%": Math.round(tenth(5)), "100%": Math.round(tenth(10)) },
     // Flat memory: the range of RSS over the second half of the document.
     rssMiBSecondHalf: [Math.round(Math.min(...rssSamples.slice(rssSamples.length >> 1))), Math.round(Math.max(...rssSamples.slice(rssSamples.length >> 1)))],
+    jobRetries,
+    pagesDoneOnce,
+    pagesPerWorker,
+    peakRssMiBPerWorker,
   };
   console.log(
     [
@@ -165,8 +230,13 @@ async function main() {
       `| bare session.run throughput | ${result.barePagesPerMin} pages/min |`,
       `| end to end through the queue | ${result.e2ePagesPerMin} pages/min (${result.e2eOverBare} x bare) |`,
       `| worker peak RSS (VmHWM) | ${result.peakRssMiB} MiB |`,
+      `| worker RSS when ready (model loaded, before the first page) | ${result.readyRssMiB} MiB |`,
       `| worker RSS at 10 / 50 / 100 % | ${result.rssMiBAt["10%"]} / ${result.rssMiBAt["50%"]} / ${result.rssMiBAt["100%"]} MiB |`,
       `| worker RSS over the second half, min - max | ${result.rssMiBSecondHalf[0]} - ${result.rssMiBSecondHalf[1]} MiB |`,
+      `| failed job attempts (retried) | ${result.jobRetries} |`,
+      `| workers x onnxruntime threads | ${result.workers} x ${result.ortThreadsPerWorker} (pages per worker: ${result.pagesPerWorker.join(" / ")}) |`,
+      `| every page done exactly once | ${result.pagesDoneOnce ? "yes" : "NO"} |`,
+      `| model, CPU | ${result.model} (${result.modelKind}${result.quantization ? `, ${result.quantization.method} int8` : ""}), ${result.cpu} [${result.cpuFlags.join(" ")}] |`,
     ].join("\n"),
   );
   console.log(JSON.stringify(result));

@@ -20,6 +20,8 @@ export type RendererOptions = {
   openTimeoutMs?: number;
   /** V8 heap limit of the render thread in MiB: a PDF that blows it kills the thread, not the process. */
   threadHeapMb?: number;
+  /** With `threadHeapMb`: the thread's young generation in MiB. Default 16. */
+  threadYoungMb?: number;
   /** How the thread loads its TypeScript; default "native" where Node supports it (see threadEntry). */
   loader?: "native" | "tsx";
 };
@@ -86,7 +88,7 @@ export function createRenderer(opts: RendererOptions) {
     const { url, execArgv } = threadEntry(opts.loader ?? (nativeTypeScript ? "native" : "tsx"));
     const worker = new Worker(url, {
       execArgv,
-      ...(opts.threadHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.threadHeapMb, maxYoungGenerationSizeMb: 16 } } : {}),
+      ...(opts.threadHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.threadHeapMb, maxYoungGenerationSizeMb: opts.threadYoungMb ?? 16 } } : {}),
     });
     // Time limits start once the thread has loaded pdf.js, not while it boots; a boot that never ends is stopped.
     const bootTimer = setTimeout(() => void worker.terminate(), BOOT_LIMIT_MS);

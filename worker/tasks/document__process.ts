@@ -20,8 +20,12 @@ export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
 
     let pageCount: number;
     try {
-      const file = await deps.pdfCache.get(doc.id, doc.objectKey);
-      ({ pageCount } = await deps.renderer.open(file));
+      const lease = await deps.pdfCache.acquire(doc.id, doc.objectKey);
+      try {
+        ({ pageCount } = await deps.renderer.open(lease.file));
+      } finally {
+        await lease.release();
+      }
     } catch (error) {
       if (isAppError(error)) {
         log.warn("document refused", { code: error.code, reason: error.message });

@@ -40,14 +40,20 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
     const display = displayImage(deps.env.DISPLAY_IMAGE_WIDTH);
 
     try {
-      const file = await deps.pdfCache.get(doc.id, doc.objectKey);
-      const rendered = await deps.renderer.render({
-        pdfPath: file,
-        pageNumber,
-        resize: renderPolicy(deps.model),
-        inputFormat: deps.model.manifest.inputFormat,
-        ...display.request,
-      });
+      const lease = await deps.pdfCache.acquire(doc.id, doc.objectKey);
+      let rendered: Awaited<ReturnType<typeof deps.renderer.render>>;
+      try {
+        rendered = await deps.renderer.render({
+          pdfPath: lease.file,
+          pageNumber,
+          resize: renderPolicy(deps.model),
+          inputFormat: deps.model.manifest.inputFormat,
+          ...display.request,
+        });
+      } finally {
+        // The render thread has read the file; inference does not need it.
+        await lease.release();
+      }
       const imageKey = objectKeys.pageImage(documentId, pageNumber, display.ext);
       const uploaded = putObject(deps.storage, imageKey, rendered.image, display.contentType);
       uploaded.catch(() => {}); // awaited below; keeps an early rejection from being reported as unhandled

@@ -34,8 +34,10 @@ export function pageOcr(deps: OcrDeps): Task<"page__ocr"> {
     const lang = deps.env.OCR_LANG;
     try {
       const started = performance.now();
-      const file = await deps.pdfCache.get(doc.id, doc.objectKey);
-      const rendered = await deps.renderer.render(ocrRenderRequest(file, pageNumber, { widthPt: page.widthPt, heightPt: page.heightPt }));
+      const lease = await deps.pdfCache.acquire(doc.id, doc.objectKey);
+      const rendered = await deps.renderer
+        .render(ocrRenderRequest(lease.file, pageNumber, { widthPt: page.widthPt, heightPt: page.heightPt }))
+        .finally(() => lease.release());
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new OcrTimeout()), deps.env.OCR_TIMEOUT_MS);
