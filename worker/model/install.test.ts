@@ -72,6 +72,14 @@ describe("model:add on models the tests make", () => {
     const r = await add({ source: src, name: "Renamed" });
     expect(r.manifest).toMatchObject({ id: "exported", name: "Renamed", kind: "trained", labels: ["A", "B"], scoreThreshold: 0.7 });
   });
+
+  it("names a folder without model.json after the folder", async () => {
+    const src = path.join(root, "Bare Folder");
+    await mkdir(src);
+    await writeFile(path.join(src, "model.onnx"), buildContractModel({ classes: 1 }));
+    const r = await add({ source: src, labels: ["Text"], kind: "untrained" });
+    expect(r.manifest.id).toBe("bare-folder");
+  });
 });
 
 describe("model:add refuses, each with its reason, and leaves nothing installed", () => {
@@ -113,6 +121,15 @@ describe("model:add refuses, each with its reason, and leaves nothing installed"
     expect(await installed()).not.toContain("throws");
   });
 
+  it("a folder whose graph is not the one its model.json hashed", async () => {
+    const src = path.join(root, "changed");
+    await mkdir(src);
+    await writeFile(path.join(src, "model.onnx"), buildContractModel({ classes: 1 }));
+    await writeFile(path.join(src, "model.json"), JSON.stringify({ id: "changed", labels: ["A"], sha256: "0".repeat(64) }));
+    await expect(add({ source: src })).rejects.toThrow(/but its model.json says 0{64}: the file changed/);
+    expect(await installed()).not.toContain("changed");
+  });
+
   it("an id that already exists", async () => {
     const onnx = await file("again.onnx", buildContractModel({ classes: 3 }));
     await expect(add({ source: onnx, labels: ["a", "b", "c"], id: "dyn" })).rejects.toThrow(/a model with id `dyn` is already installed/);
@@ -120,7 +137,7 @@ describe("model:add refuses, each with its reason, and leaves nothing installed"
   });
 
   it("leaves only complete folders behind", async () => {
-    expect(await installed()).toEqual(["dyn", "exported", "static-masks"]);
+    expect(await installed()).toEqual(["bare-folder", "dyn", "exported", "static-masks"]);
   });
 });
 
@@ -142,7 +159,7 @@ describe.skipIf(missingSharedFiles().length > 0)("model:add on the shared Detect
     await expect(add({ source: SHARED_R50_ONNX, labels: ["Text", "Title", "List", "Table"], id: "r50" })).rejects.toThrow(/4 labels given .* the graph emits 5 classes \(box predictor `model.roi_heads.box_predictor.cls_score.weight` \[6 = 5 classes \+ background\]/);
   });
 
-  it("installs it, linked rather than copied when on the same filesystem", { timeout: 240_000 }, async () => {
+  it("installs it (the graph hard-linked, or copied across filesystems) with its sha256", { timeout: 240_000 }, async () => {
     const r = await add({ source: SHARED_R50_ONNX, labels: ["Text", "Title", "List", "Table", "Figure"], id: "r50", kind: "untrained", name: "R50-FPN untrained" });
     expect(r.sha256).toBe("feb007e86374abe751ab574042b653191d2a0e436d2e67c7a6f23aa14995fff8");
     expect(r.probe.contract).toMatchObject({ inputName: "image", staticInput: null, masks: null });

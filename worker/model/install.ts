@@ -46,9 +46,10 @@ export function parseLabelsFile(text: string, file: string): string[] {
 }
 
 /** The .onnx file and any manifest a source names. */
-async function resolveSource(source: string): Promise<{ onnxPath: string; given: Partial<ModelManifest> }> {
+async function resolveSource(source: string): Promise<{ onnxPath: string; given: Partial<ModelManifest>; defaultId: string }> {
   const info = await stat(source).catch(() => refuse(`${source} does not exist`));
-  if (!info.isDirectory()) return { onnxPath: path.resolve(source), given: {} };
+  if (!info.isDirectory()) return { onnxPath: path.resolve(source), given: {}, defaultId: slug(source) };
+  const defaultId = slug(path.resolve(source));
   const manifestPath = path.join(source, "model.json");
   const raw = await readFile(manifestPath, "utf8").catch(() => null);
   if (raw !== null) {
@@ -62,16 +63,16 @@ async function resolveSource(source: string): Promise<{ onnxPath: string; given:
     if (!parsed.success) refuse(`invalid ${manifestPath}: ${z.prettifyError(parsed.error!)}`);
     // Only the keys the file sets, so the schema's defaults do not pass for the user's choices.
     const given = Object.fromEntries(Object.keys(json as object).filter((k) => k in parsed.data!).map((k) => [k, parsed.data![k as keyof ModelManifest]]));
-    return { onnxPath: path.resolve(source, parsed.data!.file ?? "model.onnx"), given: given as Partial<ModelManifest> };
+    return { onnxPath: path.resolve(source, parsed.data!.file ?? "model.onnx"), given: given as Partial<ModelManifest>, defaultId };
   }
   const onnx = (await readdir(source)).filter((f) => f.endsWith(".onnx"));
   if (onnx.length !== 1) refuse(`${source} holds ${onnx.length} .onnx files and no model.json: name the file, or add a model.json saying which`);
-  return { onnxPath: path.resolve(source, onnx[0]!), given: {} };
+  return { onnxPath: path.resolve(source, onnx[0]!), given: {}, defaultId };
 }
 
 const slug = (file: string) =>
   path
-    .basename(file, path.extname(file))
+    .basename(file, ".onnx")
     .toLowerCase()
     .replace(/[^a-z0-9._-]+/g, "-")
     .replace(/^[^a-z0-9]+/, "")
@@ -103,9 +104,9 @@ async function placeFile(from: string, to: string) {
  * under a temporary name and renamed at the end: it is there complete, or not at all.
  */
 export async function installModel(req: InstallRequest, renderer: Renderer): Promise<InstallResult> {
-  const { onnxPath, given } = await resolveSource(req.source);
+  const { onnxPath, given, defaultId } = await resolveSource(req.source);
   await stat(onnxPath).catch(() => refuse(`${onnxPath} does not exist`));
-  const id = req.id ?? given.id ?? slug(onnxPath);
+  const id = req.id ?? given.id ?? defaultId;
   if (!modelManifestSchema.shape.id.safeParse(id).success) refuse(`model id \`${id}\` must be 1-64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit (give --id)`);
   const dir = path.join(req.modelsDir, id);
   if (await stat(dir).then(() => true, () => false)) refuse(`a model with id \`${id}\` is already installed at ${dir}: choose another --id, or remove that folder first`);
@@ -135,6 +136,7 @@ export async function installModel(req: InstallRequest, renderer: Renderer): Pro
     refuse(`${labels!.length} labels given (${labels!.join(", ")}), but the graph emits ${classes.classes} classes (${classes.evidence})`);
   }
   const sha256 = await fileSha256(onnxPath);
+  if (given.sha256 && given.sha256 !== sha256) refuse(`${onnxPath} has sha256 ${sha256}, but its model.json says ${given.sha256}: the file changed since it was exported`);
 
   const probe = await probeModel({ onnxPath, manifest: { ...draft.data!, sha256 }, renderer });
   const manifest: ModelManifest = {
