@@ -10,7 +10,7 @@ import { createRenderer } from "../worker/render/renderer";
 import { installModel, parseLabelsFile } from "../worker/model/install";
 import { formatReport, parseAddArgs } from "../worker/model/add-args";
 
-const USAGE = "usage: npm run model:add -- <file.onnx | folder> [--labels a,b,c | --labels-file file] [--id id] [--name name] [--kind trained|untrained]";
+const USAGE = "usage: npm run model:add -- <file.onnx | folder> [--labels a,b,c | --labels-file file] [--id id] [--name name] [--kind trained|untrained] [--models-dir dir (default: models)]";
 
 let args;
 try {
