@@ -15,6 +15,15 @@ export const documentListQuerySchema = z.object({
 export const exportFormatSchema = z.enum(["json", "coco", "markdown", "text"]);
 export const exportQuerySchema = z.object({ format: exportFormatSchema.default("json") });
 
+/** `?pages=none`: the document alone (what the home page polls for each recent upload; pages can be thousands). */
+export const documentQuerySchema = z.object({
+  pages: z.enum(["all", "none"]).catch("all").describe("none: the document without its pages (anything else: with them)."),
+});
+
+export const searchQuerySchema = z.object({
+  q: z.string().trim().min(1).max(200).describe("Full-text query (websearch syntax: \"phrases\", -exclusions, or)."),
+});
+
 export const webhookQuerySchema = z.object({ documentId: z.uuid().optional() });
 
 export const loginRequestSchema = z.object({ password: z.string().min(1).max(1000) });

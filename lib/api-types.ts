@@ -125,6 +125,9 @@ export const adminSearchSchema = z.object({
 });
 export type SearchHitDto = z.infer<typeof documentSearchSchema>["hits"][number];
 
+const probeSchema = z.object({ ok: z.boolean(), ms: z.number() });
+export const healthSchema = z.object({ status: z.enum(["ok", "degraded"]), database: probeSchema, storage: probeSchema });
+
 export const apiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 export type DocumentDto = z.infer<typeof documentSchema>;

@@ -1,6 +1,7 @@
 /**
- * Readers for the JSON export: version 2 (current) and version 1 (before text), both parsed into the
- * version 2 shape, so files saved earlier stay readable.
+ * The shapes of the export downloads (lib/export.ts): the JSON export, version 2 (current) and version 1
+ * (before text), and COCO. Readers parse either JSON version into the version 2 shape, so files saved
+ * earlier stay readable; the OpenAPI description (lib/openapi.ts) uses the same schemas.
  */
 import { z } from "zod";
 
@@ -10,8 +11,8 @@ const detectionV1 = z.object({
   label: z.string(),
   classIndex: z.number().int(),
   score: z.number(),
-  box,
-  boxPt: box.nullable(),
+  box: box.describe("Normalised to the page (0..1, origin top-left)."),
+  boxPt: box.nullable().describe("The same in PDF points."),
   polygon: z.array(z.tuple([z.number(), z.number()])).nullable(),
 });
 const detectionV2 = detectionV1.extend({
@@ -42,6 +43,25 @@ const head = {
 export const detectionsJsonV1 = z.object({ schema: z.literal("pagewise.detections/v1"), ...head, pages: z.array(pageV1) });
 export const detectionsJsonV2 = z.object({ schema: z.literal("pagewise.detections/v2"), ...head, pages: z.array(pageV2) });
 export type DetectionsJson = z.infer<typeof detectionsJsonV2>;
+
+export const cocoExportSchema = z.object({
+  info: z.object({ description: z.string(), model: z.string().nullable(), version: z.string().nullable() }),
+  images: z.array(z.object({ id: z.number(), file_name: z.string(), width: z.number().nullable(), height: z.number().nullable() })),
+  categories: z.array(z.object({ id: z.number(), name: z.string() })),
+  annotations: z.array(
+    z.object({
+      id: z.number(),
+      image_id: z.number(),
+      category_id: z.number(),
+      bbox: z.array(z.number()).length(4),
+      area: z.number(),
+      iscrowd: z.number(),
+      score: z.number(),
+      segmentation: z.array(z.array(z.number())).optional(),
+    }),
+  ),
+});
+export type CocoExport = z.infer<typeof cocoExportSchema>;
 
 /** Parses an export of either version; v1 detections get no text and no order (as they had none). */
 export function readDetectionsJson(input: unknown): DetectionsJson {

@@ -1,4 +1,5 @@
 import type { DetectionRow, Document, Page } from "../db/schema";
+import type { CocoExport, DetectionsJson } from "./export-schema";
 
 /**
  * The documented JSON export (see README, "Detections JSON"). Boxes are given twice: in PDF points
@@ -6,7 +7,7 @@ import type { DetectionRow, Document, Page } from "../db/schema";
  * its source and reading order, and each page's text layer state and unassigned text; it is v1 plus fields.
  * Detections come in reading order (as the database returns them).
  */
-export function toDetectionsJson(doc: Document, pages: Page[], detections: DetectionRow[]) {
+export function toDetectionsJson(doc: Document, pages: Page[], detections: DetectionRow[]): DetectionsJson {
   const byPage = groupBy(detections, (d) => d.pageId);
   return {
     schema: "pagewise.detections/v2",
@@ -43,7 +44,7 @@ export function toDetectionsJson(doc: Document, pages: Page[], detections: Detec
  * the model's label map (category id = class index + 1), or, for a document processed before label maps
  * were stored, the classes its detections have.
  */
-export function toCoco(doc: Document, pages: Page[], detections: DetectionRow[]) {
+export function toCoco(doc: Document, pages: Page[], detections: DetectionRow[]): CocoExport {
   const byPage = groupBy(detections, (d) => d.pageId);
   const categoryIds = new Map<string, number>();
   doc.modelLabels?.forEach((label, i) => categoryIds.has(label) || categoryIds.set(label, i + 1));

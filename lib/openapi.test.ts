@@ -20,6 +20,8 @@ import * as webhooksRoute from "../app/api/webhooks/route";
 import * as healthRoute from "../app/api/health/route";
 import * as loginRoute from "../app/api/admin/login/route";
 import * as logoutRoute from "../app/api/admin/logout/route";
+import * as searchRoute from "../app/api/documents/[id]/search/route";
+import * as adminSearchRoute from "../app/api/admin/search/route";
 import { createLogger } from "./logger";
 import { buildDocument } from "../scripts/fixtures/test-pdf";
 import { testContext } from "../scripts/test/context";
@@ -60,14 +62,18 @@ async function routeFiles(): Promise<{ path: string; methods: string[] }[]> {
   );
 }
 
-/** Checks an answer against what the description says for its status (status described, body valid). */
+/**
+ * Checks an answer against what the description says for its status: status described, its content type
+ * described, body valid. The body is the parsed JSON, or (for other types) pass the text.
+ */
 function conforms(route: string, method: string, res: { status: number; body: unknown; response: Response }, body: unknown = res.body) {
   const described = spec.paths[route]?.[method]?.responses[String(res.status)];
   expect(described, `${method.toUpperCase()} ${route} -> ${res.status} is described`).toBeDefined();
   const content = described!.content;
   if (!content) return;
-  const [type, { schema }] = Object.entries(content)[0]!;
-  expect(res.response.headers.get("content-type") ?? "").toContain(type);
+  const actual = res.response.headers.get("content-type") ?? "";
+  const schema = Object.entries(content).find(([type]) => actual.split(";")[0]!.trim() === type)?.[1].schema;
+  expect(schema, `${method.toUpperCase()} ${route} -> ${res.status} as ${actual} is described`).toBeDefined();
   const parsed = z.fromJSONSchema(schema as never).safeParse(body);
   expect(parsed.success, `${method.toUpperCase()} ${route} -> ${res.status}: ${parsed.success ? "" : z.prettifyError(parsed.error)}`).toBe(true);
 }
@@ -140,6 +146,9 @@ describe("OpenAPI description", () => {
     for (const event of events) conforms("/api/documents/{id}/events", "get", stream, event);
 
     conforms("/api/documents/{id}", "get", await call(documentRoute.GET, { path: `/api/documents/${id}`, headers: key, params }));
+    const alone = await call(documentRoute.GET, { path: `/api/documents/${id}?pages=none`, headers: key, params });
+    expect(alone.body.pages).toBeUndefined();
+    conforms("/api/documents/{id}", "get", alone);
     conforms("/api/documents/{id}", "get", await call(documentRoute.GET, { path: `/api/documents/${crypto.randomUUID()}`, headers: key, params: { id: crypto.randomUUID() } }));
     conforms("/api/documents/{id}/pages/{page}", "get", await call(pageRoute.GET, { path: `/api/documents/${id}/pages/1`, headers: key, params: { id, page: "1" } }));
     conforms("/api/documents/{id}/pages/{page}", "get", await call(pageRoute.GET, { path: `/api/documents/${id}/pages/x`, headers: key, params: { id, page: "x" } }));
@@ -147,6 +156,37 @@ describe("OpenAPI description", () => {
     for (const format of ["json", "coco", "pdf"]) {
       conforms("/api/documents/{id}/export", "get", await call(exportRoute.GET, { path: `/api/documents/${id}/export?format=${format}`, headers: key, params }));
     }
+    const json = await call(exportRoute.GET, { path: `/api/documents/${id}/export`, headers: key, params });
+    expect(json.body.schema).toBe("pagewise.detections/v2");
+    for (const format of ["markdown", "text"]) {
+      const res = await call(exportRoute.GET, { path: `/api/documents/${id}/export?format=${format}`, headers: key, params });
+      const text = await res.response.text();
+      expect(text.length).toBeGreaterThan(0);
+      conforms("/api/documents/{id}/export", "get", res, text);
+    }
+
+    // A word of the document's own region text must be found, in the document and across documents.
+    const word = json.body.pages
+      .flatMap((p: { detections: { text: string | null }[] }) => p.detections.map((d) => d.text ?? ""))
+      .join(" ")
+      .match(/[A-Za-z]{5,}/)?.[0];
+    expect(word, "the export has region text").toBeDefined();
+    const found = await call(searchRoute.GET, { path: `/api/documents/${id}/search?q=${word}`, headers: key, params });
+    expect(found.body.hits.length).toBeGreaterThan(0);
+    conforms("/api/documents/{id}/search", "get", found);
+    conforms("/api/documents/{id}/search", "get", await call(searchRoute.GET, { path: `/api/documents/${id}/search?q=`, headers: key, params }));
+    // Searching is reading: a wrong key is refused, and a key's document is not found for anyone else.
+    const wrongKey = await call(searchRoute.GET, { path: `/api/documents/${id}/search?q=${word}`, headers: bearer("pw_nope"), params });
+    expect(wrongKey.status).toBe(401);
+    conforms("/api/documents/{id}/search", "get", wrongKey);
+    const anonymous = await call(searchRoute.GET, { path: `/api/documents/${id}/search?q=${word}`, params });
+    expect(anonymous.status).toBe(404);
+    conforms("/api/documents/{id}/search", "get", anonymous);
+    const across = await call(adminSearchRoute.GET, { path: `/api/admin/search?q=${word}`, headers: admin });
+    expect(across.body.documents.map((d: { documentId: string }) => d.documentId)).toContain(id);
+    conforms("/api/admin/search", "get", across);
+    conforms("/api/admin/search", "get", await call(adminSearchRoute.GET, { path: "/api/admin/search?q=", headers: admin }));
+    conforms("/api/admin/search", "get", await call(adminSearchRoute.GET, { path: `/api/admin/search?q=${word}` }));
     conforms("/api/documents", "get", await call(documentsRoute.GET, { path: "/api/documents?pageSize=1", headers: key }));
     conforms("/api/documents", "get", await call(documentsRoute.GET, { path: "/api/documents?pageSize=0", headers: admin }));
     conforms("/api/documents", "get", await call(documentsRoute.GET, { path: "/api/documents" }));

@@ -1,21 +1,38 @@
 import { z } from "zod";
 import { apiKeyListSchema, createApiKeyRequestSchema, createApiKeyResponseSchema, apiKeySchema } from "./api-keys-types";
-import { documentListQuerySchema, exportQuerySchema, loginRequestSchema, webhookQuerySchema } from "./api-query";
 import {
+  documentListQuerySchema,
+  documentQuerySchema,
+  exportQuerySchema,
+  loginRequestSchema,
+  searchQuerySchema,
+  webhookQuerySchema,
+} from "./api-query";
+import {
+  adminSearchSchema,
   apiErrorSchema,
   createUploadRequestSchema,
   createUploadResponseSchema,
   documentDetailSchema,
   documentListSchema,
   documentSchema,
+  documentSearchSchema,
+  healthSchema,
   pageSchema,
   streamEventSchema,
 } from "./api-types";
-import { cocoExportSchema, detectionsExportSchema, healthSchema } from "./export-schemas";
+import { cocoExportSchema, detectionsJsonV2 } from "./export-schema";
 import { webhookDeliveryListSchema, webhookEventSchema } from "./webhook-types";
 
 type Auth = "public" | "document" | "admin" | "keyOrAdmin" | "upload";
-type Response = { description: string; schema?: z.ZodType; contentType?: string; headers?: Record<string, string> };
+/** `schema` (with `contentType`, default JSON) for one kind of body; `content` when the answer comes in several. */
+type Response = {
+  description: string;
+  schema?: z.ZodType;
+  contentType?: string;
+  content?: Record<string, z.ZodType>;
+  headers?: Record<string, string>;
+};
 
 /** One route of app/api: the zod schemas it parses its input with and answers with. */
 export type Operation = {
@@ -75,9 +92,10 @@ export const operations: Operation[] = [
   {
     method: "get",
     path: "/api/documents/{id}",
-    summary: "A document and its pages.",
+    summary: "A document and its pages (with pages=none: the document alone).",
     auth: "document",
-    responses: { 200: { description: "The document.", schema: documentDetailSchema }, 401: unauthorized, 404: notFound },
+    query: documentQuerySchema,
+    responses: { 200: { description: "The document.", schema: z.union([documentDetailSchema, documentOnly]) }, 401: unauthorized, 404: notFound },
   },
   {
     method: "delete",
@@ -100,14 +118,48 @@ export const operations: Operation[] = [
   {
     method: "get",
     path: "/api/documents/{id}/export",
-    summary: "Detections download: format=json (pagewise.detections/v1) or format=coco.",
+    summary:
+      "Detections download: format=json (pagewise.detections/v2, regions with text and reading order), coco, markdown (the text in reading order, headed by the model) or text (plain; the model is in the x-pagewise-model header).",
     auth: "document",
     query: exportQuerySchema,
     responses: {
-      200: { description: "The export (an attachment).", schema: z.union([detectionsExportSchema, cocoExportSchema]) },
+      200: {
+        description: "The export (an attachment).",
+        content: {
+          "application/json": z.union([detectionsJsonV2, cocoExportSchema]),
+          "text/markdown": z.string(),
+          "text/plain": z.string(),
+        },
+        headers: { "x-pagewise-model": "With markdown and text: the model that found the regions (id and kind)." },
+      },
       400: err("Unknown format."),
       401: unauthorized,
       404: notFound,
+    },
+  },
+  {
+    method: "get",
+    path: "/api/documents/{id}/search",
+    summary: "Regions of this document whose text matches q (full-text, stemmed), in page and reading order, with snippets.",
+    auth: "document",
+    query: searchQuerySchema,
+    responses: {
+      200: { description: "The matching regions; snippet parts with match=true are the matched words.", schema: documentSearchSchema },
+      400: err("Empty or too long query."),
+      401: unauthorized,
+      404: notFound,
+    },
+  },
+  {
+    method: "get",
+    path: "/api/admin/search",
+    summary: "Search the region text of every document (admin): best-matching documents first, each with its matching pages and a snippet per page.",
+    auth: "admin",
+    query: searchQuerySchema,
+    responses: {
+      200: { description: "The matching documents.", schema: adminSearchSchema },
+      400: err("Empty or too long query."),
+      401: unauthorized,
     },
   },
   {
@@ -229,6 +281,8 @@ function parameters(op: Operation) {
   return params;
 }
 
+const bodies = (r: Response) => r.content ?? (r.schema ? { [r.contentType ?? "application/json"]: r.schema } : undefined);
+
 /** The OpenAPI 3.1 document, built from the zod schemas the routes use. */
 export function openApiDocument(opts: { serverUrl?: string } = {}) {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -246,7 +300,7 @@ export function openApiDocument(opts: { serverUrl?: string } = {}) {
           status,
           {
             description: r.description,
-            ...(r.schema ? { content: { [r.contentType ?? "application/json"]: { schema: jsonSchema(r.schema, "output") } } } : {}),
+            ...(bodies(r) ? { content: Object.fromEntries(Object.entries(bodies(r)!).map(([type, schema]) => [type, { schema: jsonSchema(schema, "output") }])) } : {}),
             ...(r.headers ? { headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: "string" } }])) } : {}),
           },
         ]),

@@ -1,5 +1,7 @@
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
+import type { healthSchema } from "@/lib/api-types";
 import { sql, storage } from "@/lib/server/context";
+import type { z } from "zod";
 
 export const dynamic = "force-dynamic";
 
@@ -22,5 +24,6 @@ export async function GET() {
     probe(() => storage().client.send(new HeadBucketCommand({ Bucket: storage().bucket }))),
   ]);
   const ok = database.ok && store.ok;
-  return Response.json({ status: ok ? "ok" : "degraded", database, storage: store }, { status: ok ? 200 : 503 });
+  const body: z.infer<typeof healthSchema> = { status: ok ? "ok" : "degraded", database, storage: store };
+  return Response.json(body, { status: ok ? 200 : 503 });
 }

@@ -1,8 +1,10 @@
 import { searchAll } from "@/db/search";
+import type { adminSearchSchema } from "@/lib/api-types";
 import { requireAdmin } from "@/lib/server/admin-auth";
 import { db } from "@/lib/server/context";
 import { handle } from "@/lib/server/http";
 import { parseSearchQuery } from "@/lib/server/search-query";
+import type { z } from "zod";
 
 export const dynamic = "force-dynamic";
 
@@ -11,6 +13,6 @@ export async function GET(request: Request) {
   return handle(async () => {
     requireAdmin(request);
     const q = parseSearchQuery(request);
-    return Response.json({ query: q, documents: await searchAll(db(), q) });
+    return Response.json({ query: q, documents: await searchAll(db(), q) } satisfies z.infer<typeof adminSearchSchema>);
   });
 }

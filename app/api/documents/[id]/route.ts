@@ -1,4 +1,5 @@
 import { listPages } from "@/db/documents";
+import { documentQuerySchema } from "@/lib/api-query";
 import { toDocumentDto, toPageDto } from "@/db/dto";
 import { env } from "@/lib/env";
 import { requireAdmin } from "@/lib/server/admin-auth";
@@ -6,19 +7,15 @@ import { identifyCaller, visibleDocument } from "@/lib/server/callers";
 import { db, queue, storage } from "@/lib/server/context";
 import { deleteDocument } from "@/lib/server/document-actions";
 import { handle, parseDocumentId } from "@/lib/server/http";
-import { z } from "zod";
 
 export const dynamic = "force-dynamic";
 
 type Ctx = { params: Promise<{ id: string }> };
 
-/** `?pages=none`: the document alone (what the home page polls for each recent upload; pages can be thousands). */
-const querySchema = z.object({ pages: z.enum(["all", "none"]).catch("all") });
-
 export async function GET(request: Request, { params }: Ctx) {
   return handle(async () => {
     const id = parseDocumentId((await params).id);
-    const query = querySchema.parse({ pages: new URL(request.url).searchParams.get("pages") ?? undefined });
+    const query = documentQuerySchema.parse({ pages: new URL(request.url).searchParams.get("pages") ?? undefined });
     const doc = await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
     if (query.pages === "none") return Response.json({ document: toDocumentDto(doc) });
     const pages = await listPages(db(), id);

@@ -1,4 +1,4 @@
-import { exportFormatSchema } from "@/lib/api-query";
+import { exportQuerySchema } from "@/lib/api-query";
 import { documentDetections, listPages } from "@/db/documents";
 import { env } from "@/lib/env";
 import { identifyCaller, visibleDocument } from "@/lib/server/callers";
@@ -13,13 +13,14 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   return handle(async () => {
     const id = parseDocumentId((await params).id);
-    const format = exportFormatSchema.safeParse(new URL(request.url).searchParams.get("format") ?? "json");
-    if (!format.success) throw new AppError("validation_failed", "bad format", "format must be json, coco, markdown or text.");
+    const query = exportQuerySchema.safeParse({ format: new URL(request.url).searchParams.get("format") ?? undefined });
+    if (!query.success) throw new AppError("validation_failed", "bad format", "format must be json, coco, markdown or text.");
+    const { format } = query.data;
     const doc = await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
     const [pages, detections] = await Promise.all([listPages(db(), id), documentDetections(db(), id)]);
     const base = doc.filename.replace(/\.pdf$/i, "").replace(/[^\w.-]+/g, "_").slice(0, 80) || "document";
-    if (format.data === "markdown" || format.data === "text") {
-      const markdown = format.data === "markdown";
+    if (format === "markdown" || format === "text") {
+      const markdown = format === "markdown";
       return new Response(markdown ? toMarkdown(doc, pages, detections) : toPlainText(pages, detections), {
         headers: {
           "content-type": `${markdown ? "text/markdown" : "text/plain"}; charset=utf-8`,
@@ -29,11 +30,11 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
         },
       });
     }
-    const body = format.data === "coco" ? toCoco(doc, pages, detections) : toDetectionsJson(doc, pages, detections);
+    const body = format === "coco" ? toCoco(doc, pages, detections) : toDetectionsJson(doc, pages, detections);
     return new Response(JSON.stringify(body, null, 2), {
       headers: {
         "content-type": "application/json; charset=utf-8",
-        "content-disposition": `attachment; filename="${base}.${format.data === "coco" ? "coco" : "detections"}.json"`,
+        "content-disposition": `attachment; filename="${base}.${format === "coco" ? "coco" : "detections"}.json"`,
       },
     });
   });

@@ -1,8 +1,11 @@
-import { getDocument } from "@/db/documents";
 import { searchDocument } from "@/db/search";
+import type { documentSearchSchema } from "@/lib/api-types";
+import { env } from "@/lib/env";
+import { identifyCaller, visibleDocument } from "@/lib/server/callers";
 import { db } from "@/lib/server/context";
-import { handle, notFound, parseDocumentId } from "@/lib/server/http";
+import { handle, parseDocumentId } from "@/lib/server/http";
 import { parseSearchQuery } from "@/lib/server/search-query";
+import type { z } from "zod";
 
 export const dynamic = "force-dynamic";
 
@@ -11,8 +14,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   return handle(async () => {
     const id = parseDocumentId((await params).id);
     const q = parseSearchQuery(request);
-    const doc = await getDocument(db(), id);
-    if (!doc) notFound();
-    return Response.json({ query: q, hits: await searchDocument(db(), id, q) });
+    // The same visibility as reading the document: a key searches only its own documents.
+    await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
+    return Response.json({ query: q, hits: await searchDocument(db(), id, q) } satisfies z.infer<typeof documentSearchSchema>);
   });
 }
