@@ -1,7 +1,6 @@
 import type { ApiKeyDto } from "../lib/api-keys-types";
 import type { ApiKey } from "./schema";
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+import { iso } from "./dto";
 
 export function toApiKeyDto(key: ApiKey): ApiKeyDto {
   return {

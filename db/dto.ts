@@ -1,7 +1,8 @@
 import type { DetectionDto, DocumentDto, PageDto } from "../lib/api-types";
 import type { DetectionRow, Document, Page } from "./schema";
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** A nullable timestamp as the API writes it. */
+export const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function toDocumentDto(doc: Document): DocumentDto {
   return {

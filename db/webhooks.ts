@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { WebhookDeliveryDto, WebhookEvent } from "../lib/webhook-types";
 import type { Db } from "./client";
-import { toDocumentDto, toPageDto } from "./dto";
+import { iso, toDocumentDto, toPageDto } from "./dto";
 import { documentEvents, documents, pages, webhookDeliveries, type WebhookDelivery } from "./schema";
 
 const ENDED = new Set(["done", "failed", "cancelled"]);
@@ -104,8 +104,6 @@ export async function listDeliveries(db: Db, opts: { documentId?: string; limit?
     .orderBy(desc(webhookDeliveries.createdAt))
     .limit(opts.limit ?? 100);
 }
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function toDeliveryDto(d: WebhookDelivery): WebhookDeliveryDto {
   return {
