@@ -196,7 +196,8 @@ async function main() {
     barePages: BARE_PAGES,
     model: folder.manifest.id,
     modelKind: folder.manifest.kind,
-    quantization: folder.manifest.quantization ?? null,
+    // The method and its source; the full provenance (and fidelity report) stays in the folder's model.json.
+    quantization: folder.manifest.quantization ? { method: folder.manifest.quantization.method, source: folder.manifest.quantization.source.id } : null,
     ...benchMachine(),
     workers: WORKERS,
     ortThreadsPerWorker: threadsPerWorker,
