@@ -172,7 +172,7 @@ export const operations: Operation[] = [
   {
     method: "get",
     path: "/api/documents/{id}/pages/{page}/image",
-    summary: "Redirect to a short-lived presigned URL of the rendered page image (WebP).",
+    summary: "Redirect to a short-lived presigned URL of the rendered page image (JPEG at DISPLAY_IMAGE_WIDTH; WebP when that is 0).",
     auth: "document",
     responses: { 302: { description: "See Location.", headers: { location: "Presigned URL of the image." } }, 401: unauthorized, 404: notFound },
   },

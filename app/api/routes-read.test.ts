@@ -91,7 +91,7 @@ describe("GET /api/documents/:id/export", () => {
     expect(res.headers.get("content-disposition")).toBe('attachment; filename="Quarterly_report_final_.coco.json"');
     const coco = await res.json();
     const pages = await listPages(ctx.db, id);
-    expect(coco.images).toEqual(pages.map((p) => ({ id: p.pageNumber, file_name: `page-${p.pageNumber}.webp`, width: p.imageWidth, height: p.imageHeight })));
+    expect(coco.images).toEqual(pages.map((p) => ({ id: p.pageNumber, file_name: `page-${p.pageNumber}.${p.imageKey!.split(".").at(-1)}`, width: p.imageWidth, height: p.imageHeight })));
     expect(coco.categories.map((c: { name: string }) => c.name)).toEqual((await getDocument(ctx.db, id))!.modelLabels);
     const first = await pageDetections(ctx.db, pages[0]!.id);
     const mine = coco.annotations.filter((a: { image_id: number }) => a.image_id === 1);
@@ -107,10 +107,10 @@ describe("GET /api/documents/:id/export", () => {
   it("JSON by default, and a bad format is a 400 that says which are allowed", async () => {
     const json = await exportOf("");
     expect(json.headers.get("content-disposition")).toBe('attachment; filename="Quarterly_report_final_.detections.json"');
-    expect((await json.json()).schema).toBe("pagewise.detections/v1");
+    expect((await json.json()).schema).toBe("pagewise.detections/v2");
     const bad = await exportOf("?format=xml");
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: { code: "validation_failed", message: "format must be json or coco." } });
+    expect(await bad.json()).toEqual({ error: { code: "validation_failed", message: "format must be json, coco, markdown or text." } });
   });
 });
 

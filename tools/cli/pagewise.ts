@@ -18,10 +18,10 @@ follows the server's event stream page by page, and writes each document's expor
 Options:
   --url <url>          the Pagewise server, e.g. http://localhost:3000 or https://pagewise.example.com (required)
   --key <key>          API key (pw_…), sent as Authorization: Bearer; needed unless the server takes anonymous uploads
-  --format <format>    json (pagewise.detections/v1, default), coco, or markdown (when the server offers it);
+  --format <format>    json (pagewise.detections/v2, default), coco, markdown or text;
                        passed to the server's export as is
   --out <dir>          where results go (default: ./pagewise-results); one file per document:
-                       <name>.detections.json, <name>.coco.json or <name>.md
+                       <name>.detections.json, <name>.coco.json, <name>.md or <name>.txt
   --pages <range>      only these pages of every file, e.g. "1-5,8"
   --concurrency <n>    files processed at once (default 2)
   -h, --help           this text
@@ -40,7 +40,7 @@ const optionsSchema = z.object({
 });
 type Options = z.infer<typeof optionsSchema>;
 
-const EXTENSIONS: Record<string, string> = { json: ".detections.json", coco: ".coco.json", markdown: ".md" };
+const EXTENSIONS: Record<string, string> = { json: ".detections.json", coco: ".coco.json", markdown: ".md", text: ".txt" };
 /** What the server takes, by file extension (the server checks the bytes). */
 const CONTENT_TYPES: [RegExp, string][] = [
   [/\.pdf$/i, "application/pdf"],
