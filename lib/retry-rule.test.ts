@@ -51,6 +51,8 @@ function codesInSource(): Set<string> {
   for (const m of read("lib/server/uploads.ts").matchAll(/\bcode: "([a-z_]+)"/g)) codes.add(m[1]!);
   // Never stored: the renderer turns it into a plain error, retried by the queue and then classified.
   codes.delete("io_error");
+  // model:add's refusal (worker/model/install.ts, probe.ts): an answer on the command line, never a document's.
+  codes.delete("model_refused");
   return codes;
 }
 

@@ -40,7 +40,7 @@ describe("production start guard", () => {
       const refusing = await import("../instrumentation");
       await expect(refusing.register()).rejects.toThrow(/Refusing to start in production:\n- .*dummy key\n- ADMIN_PASSWORD is shorter/);
 
-      Object.assign(process.env, { S3_ACCESS_KEY_ID: "AKIAEXAMPLE", S3_SECRET_ACCESS_KEY: "secret", ADMIN_PASSWORD: "a long enough password" });
+      Object.assign(process.env, { S3_ACCESS_KEY_ID: "AKIAEXAMPLE", S3_SECRET_ACCESS_KEY: "secret", ADMIN_PASSWORD: "a long enough password", WEBHOOK_SECRET: "a long enough webhook secret" });
       vi.resetModules();
       const fine = await import("../instrumentation");
       await expect(fine.register()).resolves.toBeUndefined();
