@@ -61,7 +61,8 @@ test("boxes sit on the content, classes toggle, the threshold filters, and JSON 
   const img = first.locator("img").first();
   await expect(img).toHaveAttribute("src", `/api/documents/${id}/pages/1/image`);
   await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThan(0);
-  expect(await img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight])).toEqual([800, 1035]);
+  // The display image (DISPLAY_IMAGE_WIDTH 1600), not the model's 800 x 1035 input.
+  expect(await img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight])).toEqual([1600, 2070]);
   const redirect = await request.get(`/api/documents/${id}/pages/1/image`, { maxRedirects: 0 });
   expect(redirect.status()).toBe(302);
   const location = new URL(redirect.headers()["location"]!);

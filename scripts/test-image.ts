@@ -174,7 +174,9 @@ async function runImage() {
     log,
   });
   // What a deploy sets (heroku config): the database, the bucket, the admin password; Heroku sets PORT.
-  const env = { ...services.env, PORT: String(port), ADMIN_PASSWORD, LOG_LEVEL: "warn" };
+  // What a production deploy must set (the web and worker refuse to start without them); the test uploads
+  // without an API key, a deployment's choice (ANONYMOUS_UPLOADS, closed by default in production).
+  const env = { ...services.env, PORT: String(port), ADMIN_PASSWORD, WEBHOOK_SECRET: "image-test-webhook-secret", ANONYMOUS_UPLOADS: "true", LOG_LEVEL: "warn" };
   const processes: ImageProcess[] = [];
   try {
     await timed("release", async () => {
