@@ -6,6 +6,13 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { ProgressSummary, type PageTally } from "./progress-summary";
 import type { StreamState } from "./use-document-stream";
 
+const DOWNLOADS = [
+  ["json", "JSON"],
+  ["coco", "COCO"],
+  ["markdown", "Markdown"],
+  ["text", "text"],
+] as const;
+
 const STATUS_TEXT: Record<DocumentDto["status"], string> = {
   uploading: "Waiting for the upload to finish.",
   queued: "Queued: processing starts as soon as a worker is free.",
@@ -49,20 +56,11 @@ export function DocumentHeader({
         </div>
         <div className="flex flex-wrap gap-2" role="group" aria-label="Downloads">
           {canExport ? (
-            <>
-              <a className={link} href={exportUrl(document.id, "json")} download data-testid="download-json">
-                Download JSON
+            DOWNLOADS.map(([format, label]) => (
+              <a key={format} className={link} href={exportUrl(document.id, format)} download data-testid={`download-${format}`}>
+                Download {label}
               </a>
-              <a className={link} href={exportUrl(document.id, "coco")} download data-testid="download-coco">
-                Download COCO
-              </a>
-              <a className={link} href={exportUrl(document.id, "markdown")} download data-testid="download-markdown">
-                Download Markdown
-              </a>
-              <a className={link} href={exportUrl(document.id, "text")} download data-testid="download-text">
-                Download text
-              </a>
-            </>
+            ))
           ) : (
             <p className="text-sm text-ink-muted">Downloads are available once a page is done.</p>
           )}
