@@ -20,6 +20,12 @@ export async function insertDocument(
     pageRange?: string | null;
     callbackUrl?: string | null;
     callbackPages?: boolean;
+    /** The model asked for at upload; the worker that processes it records the same again with its version. */
+    modelId?: string | null;
+    modelName?: string | null;
+    modelVersion?: string | null;
+    modelKind?: string | null;
+    modelLabels?: string[] | null;
   },
 ): Promise<Document> {
   const [doc] = await db.insert(documents).values({ ...values, status: "uploading" }).returning();

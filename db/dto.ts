@@ -1,10 +1,16 @@
 import type { DetectionDto, DocumentDto, PageDto } from "../lib/api-types";
+import { waitingMessage } from "../lib/models/routing";
 import type { DetectionRow, Document, Page } from "./schema";
 
 /** A nullable timestamp as the API writes it. */
 export const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function toDocumentDto(doc: Document): DocumentDto {
+/**
+ * `served`: the models live workers serve (db/workers.ts servedModels); with it, a document in progress whose
+ * model none serves says it is waiting for one. Without it (webhook payloads) `waiting` is null.
+ */
+export function toDocumentDto(doc: Document, served?: ReadonlySet<string>): DocumentDto {
+  const inProgress = doc.status === "queued" || doc.status === "processing";
   return {
     id: doc.id,
     filename: doc.filename,
@@ -22,6 +28,7 @@ export function toDocumentDto(doc: Document): DocumentDto {
     finishedAt: iso(doc.finishedAt),
     pageRange: doc.pageRange,
     sourcePageCount: doc.sourcePageCount,
+    waiting: served && inProgress && doc.modelId && !served.has(doc.modelId) ? { modelId: doc.modelId, message: waitingMessage(doc.modelId) } : null,
   };
 }
 

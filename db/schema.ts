@@ -219,4 +219,7 @@ export const workerHeartbeats = pgTable("worker_heartbeats", {
   hostname: text("hostname").notNull(),
   pid: integer("pid").notNull(),
   lastSeen: timestamp("last_seen", { withTimezone: true }).notNull().defaultNow(),
+  /** Ids of the models this worker loaded and takes jobs for (WORKER_MODELS); empty for an OCR-only worker. */
+  models: text("models").array().notNull().default(sql`'{}'::text[]`),
 });
+export type WorkerHeartbeat = typeof workerHeartbeats.$inferSelect;

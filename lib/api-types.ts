@@ -29,6 +29,8 @@ export const documentSchema = z.object({
   pageRange: z.string().nullable(),
   /** Pages in the file, once it has been opened. */
   sourcePageCount: z.number().nullable(),
+  /** Set while the document is queued or processing and no live worker serves its model: it waits, it has not failed. */
+  waiting: z.object({ modelId: z.string(), message: z.string() }).nullable().default(null),
 });
 
 export const detectionSchema = z.object({
@@ -91,7 +93,28 @@ export const createUploadRequestSchema = z.object({
     .optional()
     .describe("Webhook URL POSTed a signed event when the document ends (default: the API key's)."),
   callbackPages: z.boolean().optional().describe("Also POST an event after each page (default false)."),
+  model: z.string().max(64).optional().describe("Id of an installed model (GET /api/models); default: the server's default model."),
+  modelId: z.string().max(64).optional().describe("Same as `model`."),
 });
+
+export const modelWorkerSchema = z.object({ hostname: z.string(), pid: z.number(), lastSeen: z.string() });
+export const installedModelSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.string(),
+  /** `trained`, `untrained` (real architecture, meaningless boxes) or `heuristic` (the classical baseline). */
+  kind: z.enum(["trained", "untrained", "heuristic"]),
+  /** The kind in words, to show beside the name. */
+  kindLabel: z.string(),
+  labels: z.array(z.string()),
+  default: z.boolean(),
+  /** Whether a live worker serves it; if not, documents for it wait until one starts. */
+  served: z.boolean(),
+  /** The live workers serving it (host, pid, last heartbeat): listed for the admin and API keys, empty for anonymous callers. */
+  workers: z.array(modelWorkerSchema),
+});
+export const modelListSchema = z.object({ models: z.array(installedModelSchema), defaultModel: z.string().nullable() });
+export type InstalledModelDto = z.infer<typeof installedModelSchema>;
 
 export const createUploadResponseSchema = z.object({
   document: documentSchema,

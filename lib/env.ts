@@ -51,8 +51,21 @@ export const envSchema = z.object({
    * capped by MAX_PAGE_PIXELS; 0 stores the model's input image (WebP) instead, as before.
    */
   DISPLAY_IMAGE_WIDTH: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(10_000).default(1600)),
-  /** Model folder (holds model.json + the .onnx). */
+  /** Model folder (holds model.json + the .onnx); installed, and the default model unless DEFAULT_MODEL says otherwise. */
   MODEL_DIR: z.preprocess(emptyAsUndefined, z.string().default("models/baseline")),
+  /**
+   * Where models are installed: comma-separated folders, each a model folder (model.json + .onnx) or a folder of
+   * model folders. MODEL_DIR is always installed too.
+   * @defaultValue "models"
+   */
+  MODEL_FOLDERS: z.preprocess(emptyAsUndefined, z.string().default("models")),
+  /** Id of the model uploads use when they name none. Unset: MODEL_DIR's model. */
+  DEFAULT_MODEL: str(),
+  /**
+   * Model ids this worker process loads (one onnxruntime session each) and takes jobs for, comma-separated.
+   * @defaultValue the default model only, so memory stays one model per process
+   */
+  WORKER_MODELS: str(),
   /** Hugging Face hub (or a mirror) that `npm run model:pull` downloads from. */
   MODEL_HUB_URL: z.preprocess(emptyAsUndefined, z.url().default("https://huggingface.co")),
   /** Postgres schema of the job queue (Graphile Worker); separate Pagewise installs can share a database. */

@@ -28,8 +28,12 @@ export const MAX_ATTEMPTS = { document: 5, page: 5, ocr: 3 } as const;
 declare global {
   namespace GraphileWorker {
     interface Tasks {
+      /** Unrouted: jobs queued before models were routed, taken by workers serving the default model. */
       document__process: DocumentProcessPayload;
       page__detect: PageDetectPayload;
+      /** Routed per model (lib/models/routing.ts). */
+      [routed: `document__process@${string}`]: DocumentProcessPayload;
+      [routedPage: `page__detect@${string}`]: PageDetectPayload;
       page__ocr: PageOcrPayload;
       uploads__expire: Record<string, never>;
       documents__settle: Record<string, never>;

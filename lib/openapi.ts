@@ -18,6 +18,7 @@ import {
   documentSchema,
   documentSearchSchema,
   healthSchema,
+  modelListSchema,
   pageSchema,
   streamEventSchema,
 } from "./api-types";
@@ -63,7 +64,7 @@ export const operations: Operation[] = [
     body: createUploadRequestSchema,
     responses: {
       201: { description: "Created; PUT the bytes to upload.url with upload.headers, then POST .../complete.", schema: createUploadResponseSchema },
-      400: err("Invalid body (including an invalid page selection or a refused callback URL)."),
+      400: err("Invalid body (including an invalid page selection, a refused callback URL, or `model` naming a model that is not installed: code unknown_model)."),
       401: unauthorized,
       413: err("Larger than MAX_UPLOAD_MB."),
       415: err("Not a PDF, PNG, JPEG or WebP."),
@@ -234,6 +235,13 @@ export const operations: Operation[] = [
     summary: "Admin sign-out.",
     auth: "public",
     responses: { 200: { description: "Signed out.", schema: ok } },
+  },
+  {
+    method: "get",
+    path: "/api/models",
+    summary: "The installed models an upload may name (`model`), which one is the default, and whether a live worker serves each (the workers themselves are listed for API keys and the admin).",
+    auth: "public",
+    responses: { 200: { description: "Installed models, by id.", schema: modelListSchema } },
   },
   {
     method: "get",

@@ -8,7 +8,7 @@ import type { Logger } from "../lib/logger";
  * and, at start and periodically, releases jobs locked by pools (here or on other machines) whose heartbeat
  * stopped, and jobs this process no longer runs but whose release was lost (see `orphans`).
  */
-export function trackLiveness(opts: { sql: Sql; events: WorkerEvents; queueSchema: string; deadAfterMs: number; logger: Logger }) {
+export function trackLiveness(opts: { sql: Sql; events: WorkerEvents; queueSchema: string; deadAfterMs: number; logger: Logger; models?: readonly string[] }) {
   const { sql, events, logger, deadAfterMs } = opts;
   const heartbeatMs = Math.min(10_000, Math.floor(deadAfterMs / 3));
   const schema = sql(opts.queueSchema);
@@ -16,14 +16,15 @@ export function trackLiveness(opts: { sql: Sql; events: WorkerEvents; queueSchem
   /** Jobs this process's workers are running, and for a while after, while Graphile Worker releases them. */
   const running = new Set<string>();
   const host = os.hostname();
+  const models = [...(opts.models ?? [])];
 
   const beat = async () => {
     if (!ids.size) return;
     const list = [...ids];
     await sql`
-      insert into worker_heartbeats (worker_id, hostname, pid, last_seen)
-      select id, ${host}, ${process.pid}, now() from unnest(${list}::text[]) as id
-      on conflict (worker_id) do update set last_seen = now()`;
+      insert into worker_heartbeats (worker_id, hostname, pid, last_seen, models)
+      select id, ${host}, ${process.pid}, now(), ${models}::text[] from unnest(${list}::text[]) as id
+      on conflict (worker_id) do update set last_seen = now(), models = excluded.models`;
   };
 
   const sweep = async (): Promise<string[]> => {

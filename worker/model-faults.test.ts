@@ -31,7 +31,8 @@ afterAll(async () => {
 
 describe("a model that raises on a page", () => {
   it("gives that page zero detections and a note; the document and its other pages complete", async () => {
-    const queued = await uploadPdf(ctx, buildPdf([standardLayoutPage(), blankPage(), standardLayoutPage()]), "with-blank.pdf");
+    // The web lists the test model (MODEL_DIR) and routes the document to it, its default.
+    const queued = await uploadPdf({ ...ctx, env: { ...ctx.env, MODEL_DIR: dir } }, buildPdf([standardLayoutPage(), blankPage(), standardLayoutPage()]), "with-blank.pdf");
     const { doc, pages } = await waitForDocument(ctx, queued.id);
     expect(doc).toMatchObject({ status: "done", pagesDone: 3, pagesFailed: 0, modelId: "throws-on-blank" });
     expect(pages[1]).toMatchObject({ status: "done", detectionCount: 0 });

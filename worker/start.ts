@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { run, type Runner, type WorkerEvents } from "graphile-worker";
+import { run, type Runner, type Task, type WorkerEvents } from "graphile-worker";
 import { createDb } from "../db/client";
 import type { Env } from "../lib/env";
 import type { Logger } from "../lib/logger";
@@ -7,7 +7,8 @@ import { createStorage } from "../lib/s3";
 import type { WorkerDeps } from "./deps";
 import { graphileLogger } from "./graphile-logger";
 import { trackLiveness } from "./liveness";
-import { readModelFolder } from "./model/manifest";
+import { detectJobRouting } from "../lib/models/routing";
+import { readWorkerModels } from "./model/worker-models";
 import { loadModel, tuningForModel, type LoadedModel } from "./model/session";
 import { createPdfCache } from "./pdf-cache";
 import { createRenderer } from "./render/renderer";
@@ -39,13 +40,21 @@ export const RENDER_THREAD_HEAP_MB = 96;
  */
 export const RENDER_THREAD_YOUNG_MB = 4;
 
-/** In an OCR-only worker (WORKER_TASKS=ocr) `deps.model` is missing: no layout model is loaded there. */
-export type StartedWorker = { runner: Runner; deps: WorkerDeps; stop(): Promise<void> };
+/**
+ * In an OCR-only worker (WORKER_TASKS=ocr) `deps.model` is missing: no layout model is loaded there. `models`: every
+ * model this worker serves (`deps.model` is the first).
+ */
+export type StartedWorker = { runner: Runner; deps: WorkerDeps; models: LoadedModel[]; stop(): Promise<void> };
 
 /** Loads the model once, then runs the queue until `stop()`; the worker process and tests both use this. */
 /** Abandoned uploads are failed every 5 minutes; stuck documents are settled every minute. */
 export const CRONTAB = ["*/5 * * * * uploads__expire", "* * * * * documents__settle", "* * * * * webhooks__sweep"].join("\n");
 
+/**
+ * `model`: a model loaded by the caller (tests), served instead of WORKER_MODELS. Every served model gets its own
+ * routed tasks (lib/models/routing.ts); the worker serving the default model also takes unrouted jobs, queued
+ * before documents named their model.
+ */
 export async function startWorker(opts: { env: Env; logger: Logger; model?: LoadedModel }): Promise<StartedWorker> {
   const { env, logger } = opts;
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not set: start Pagewise with `npm run dev` or set it");
@@ -53,19 +62,30 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
   const started = performance.now();
   const detect = env.WORKER_TASKS !== "ocr";
   const ocr = env.OCR === "on" && env.WORKER_TASKS !== "detect";
-  const folder = detect && !opts.model ? await readModelFolder(env.MODEL_DIR) : null;
-  const model = detect
-    ? (opts.model ?? (await loadModel(folder!, tuningForModel(folder!.manifest, env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : {}))))
-    : null;
-  if (model) {
-    logger.info("model loaded", {
-      model: model.manifest.id,
-      kind: model.manifest.kind,
-      quantization: model.manifest.quantization ? `${model.manifest.quantization.method}, from ${model.manifest.quantization.source.id}` : "none",
-      arena: model.tuning.enableCpuMemArena,
-      ms: Math.round(performance.now() - started),
-    });
+  const served = detect && !opts.model ? await readWorkerModels(env) : null;
+  for (const problem of served?.catalogue.problems ?? []) logger.warn("model folder not installed", { problem });
+  const models: LoadedModel[] = [];
+  try {
+    if (opts.model && detect) models.push(opts.model);
+    for (const folder of served?.folders ?? []) {
+      const loadStarted = performance.now();
+      const model = await loadModel(folder, tuningForModel(folder.manifest, env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : {}));
+      models.push(model);
+      logger.info("model loaded", {
+        model: model.manifest.id,
+        kind: model.manifest.kind,
+        quantization: model.manifest.quantization ? `${model.manifest.quantization.method}, from ${model.manifest.quantization.source.id}` : "none",
+        arena: model.tuning.enableCpuMemArena,
+        ms: Math.round(performance.now() - loadStarted),
+      });
+    }
+  } catch (error) {
+    // One model that does not load stops the worker: no process serves half of what it was asked to.
+    for (const m of models) if (m !== opts.model) await m.release();
+    throw error;
   }
+  const model = models[0] ?? null;
+  const defaultId = opts.model ? opts.model.manifest.id : served?.catalogue.defaultId;
   const recognizer = ocr ? createRecognizer({ lang: env.OCR_LANG }) : null;
 
   const { db, sql } = createDb(env.DATABASE_URL, { max: env.WORKER_CONCURRENCY + 2 });
@@ -82,7 +102,19 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
   const deps = { ...base, model } as WorkerDeps;
 
   const events: WorkerEvents = new EventEmitter();
-  const liveness = trackLiveness({ sql, events, queueSchema: env.QUEUE_SCHEMA, deadAfterMs: env.WORKER_DEAD_AFTER_MS, logger });
+  const liveness = trackLiveness({ sql, events, queueSchema: env.QUEUE_SCHEMA, deadAfterMs: env.WORKER_DEAD_AFTER_MS, logger, models: models.map((m) => m.manifest.id) });
+  // The routed identifiers carry the same payloads as the unrouted ones (lib/jobs.ts).
+  const detectTasks: Record<string, Task<"document__process"> | Task<"page__detect">> = {};
+  for (const m of models) {
+    const own = { ...deps, model: m };
+    const routing = detectJobRouting(m.manifest.id);
+    detectTasks[routing.documentTask] = documentProcess(own);
+    detectTasks[routing.pageTask] = pageDetect(own);
+    if (m.manifest.id === defaultId) {
+      detectTasks.document__process = documentProcess(own);
+      detectTasks.page__detect = pageDetect(own);
+    }
+  }
   const runner = await run({
     events,
     connectionString: env.DATABASE_URL,
@@ -93,7 +125,7 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
     logger: graphileLogger(logger),
     crontab: CRONTAB,
     taskList: {
-      ...(model ? { document__process: documentProcess(deps), page__detect: pageDetect(deps) } : {}),
+      ...detectTasks,
       ...(recognizer ? { page__ocr: pageOcr({ ...base, recognizer }) } : {}),
       uploads__expire: uploadsExpire(deps),
       documents__settle: documentsSettle(deps),
@@ -107,9 +139,11 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
   await liveness.sweep().catch((error: unknown) => logger.warn("dead worker sweep failed", { error: String(error) }));
 
   let stopped: Promise<void> | undefined;
+  logger.info("serving models", { models: models.map((m) => m.manifest.id).join(",") || "none" });
   return {
     runner,
     deps,
+    models,
     stop() {
       stopped ??= (async () => {
         try {
@@ -119,7 +153,7 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
         } finally {
           await renderer.close();
           await recognizer?.close();
-          if (!opts.model) await model?.release();
+          for (const m of models) if (m !== opts.model) await m.release();
           await deps.pdfCache.clear();
           await sql.end({ timeout: 5 });
           storage.client.destroy();

@@ -1,5 +1,6 @@
 import { makeWorkerUtils, type WorkerUtils } from "graphile-worker";
 import { database } from "../../db/client";
+import { servedModels } from "../../db/workers";
 import { env } from "../env";
 import { createStorage, type Storage } from "../s3";
 import { createEventHub, type EventHub } from "./event-hub";
@@ -13,6 +14,8 @@ const globals = globalThis as unknown as {
 
 export const db = () => database().db;
 export const sql = () => database().sql;
+/** Models some live worker serves, for the "waiting for a worker" status of documents. */
+export const served = () => servedModels(db(), env().WORKER_DEAD_AFTER_MS);
 
 export function storage(): Storage {
   globals.pagewiseStorage ??= createStorage(env());

@@ -37,7 +37,7 @@ export async function retryDocument(deps: Deps, id: string): Promise<Document> {
       finishedAt: null,
     });
   });
-  await enqueueDocument(deps.queue, id);
+  await enqueueDocument(deps.queue, queued ?? doc);
   return queued ?? doc;
 }
 

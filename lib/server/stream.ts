@@ -1,6 +1,8 @@
 import type { Db } from "../../db/client";
 import { eventsAfter, getDocument, getPage, lastEventId, listPages, pageDetections } from "../../db/documents";
 import { toDocumentDto, toPageDto } from "../../db/dto";
+import { servedModels } from "../../db/workers";
+import { env } from "../env";
 import type { StreamEvent } from "../api-types";
 import type { EventHub } from "./event-hub";
 
@@ -62,7 +64,7 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
       const doc = await getDocument(deps.db, documentId);
       if (!doc) return close();
       const pageRows = await listPages(deps.db, documentId);
-      controller.enqueue(frame(snapshotId, { type: "snapshot", document: toDocumentDto(doc), pages: pageRows.map((p) => toPageDto(p)) }));
+      controller.enqueue(frame(snapshotId, { type: "snapshot", document: toDocumentDto(doc, await servedModels(deps.db, env().WORKER_DEAD_AFTER_MS)), pages: pageRows.map((p) => toPageDto(p)) }));
       cursor = lastSeen !== null && lastSeen < snapshotId ? lastSeen : snapshotId;
       snapshotSent = true;
       if (TERMINAL.has(doc.status) && cursor >= snapshotId) return close();
@@ -87,5 +89,5 @@ async function render(db: Db, documentId: string, type: string, payload: Record<
     return { type: "page", page: toPageDto(page, dets) };
   }
   const doc = await getDocument(db, documentId);
-  return doc ? { type: "status", document: toDocumentDto(doc) } : null;
+  return doc ? { type: "status", document: toDocumentDto(doc, await servedModels(db, env().WORKER_DEAD_AFTER_MS)) } : null;
 }

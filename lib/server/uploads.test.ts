@@ -34,7 +34,7 @@ describe("browser-to-S3 upload", () => {
 
     const queued = await completeUpload({ ...ctx, queue: await ctx.queue() }, document.id);
     expect(queued.status).toBe("queued");
-    expect(await jobsFor(document.id)).toEqual([{ task_identifier: "document__process", key: `document:${document.id}` }]);
+    expect(await jobsFor(document.id)).toEqual([{ task_identifier: "document__process@baseline-heuristic", key: `document:${document.id}` }]);
   });
 
   it("the signature binds the declared size: a different body is refused by the store", async () => {

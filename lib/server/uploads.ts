@@ -8,6 +8,8 @@ import { AppError } from "../errors";
 import { imageEndsWell, imageHeaderSize, KIND_NAMES, sniffFileType, type FileKind } from "../file-type";
 import { normalisePageRange } from "../page-range";
 import { jobKeys, MAX_ATTEMPTS } from "../jobs";
+import { chooseModel } from "../models/installed";
+import { detectJobRouting } from "../models/routing";
 import { deletePrefix, headObject, objectKeys, presignUpload, readObjectHead, readObjectTail, UPLOAD_URL_TTL_SECONDS, type Storage } from "../s3";
 
 export const PDF_CONTENT_TYPE = "application/pdf";
@@ -48,7 +50,7 @@ export function cleanFilename(raw: string): string {
 
 export async function createUpload(
   deps: { db: Db; storage: Storage; env: Env },
-  input: { filename: string; sizeBytes: number; contentType: string; pages?: string },
+  input: { filename: string; sizeBytes: number; contentType: string; pages?: string; model?: string },
   owner: { apiKeyId?: string | null; callbackUrl?: string | null; callbackPages?: boolean } = {},
 ) {
   const maxBytes = deps.env.MAX_UPLOAD_MB * 1024 * 1024;
@@ -61,6 +63,7 @@ export async function createUpload(
     throw new AppError("unsupported_type", `content type ${input.contentType}`, "Only PDF files and PNG, JPEG or WebP images can be processed.");
   }
   const pageRange = input.pages === undefined ? null : normalisePageRange(input.pages);
+  const { manifest } = await chooseModel(deps.env, input.model);
   const id = randomUUID();
   const key = objectKeys.upload(id);
   const expiresAt = new Date(Date.now() + UPLOAD_URL_TTL_SECONDS * 1000);
@@ -74,6 +77,11 @@ export async function createUpload(
     pageRange,
     callbackUrl: owner.callbackUrl ?? null,
     callbackPages: owner.callbackPages ?? false,
+    modelId: manifest.id,
+    modelName: manifest.name,
+    modelVersion: manifest.version,
+    modelKind: manifest.kind,
+    modelLabels: manifest.labels,
   });
   const url = await presignUpload(deps.storage, key, contentType, input.sizeBytes);
   return {
@@ -114,7 +122,7 @@ export async function completeUpload(
   }
 
   const queued = await transitionDocument(deps.db, documentId, ["uploading"], { status: "queued", uploadExpiresAt: null });
-  await enqueueDocument(deps.queue, documentId);
+  await enqueueDocument(deps.queue, queued ?? doc);
   return queued ?? doc;
 }
 
@@ -139,10 +147,14 @@ function fileProblem(kind: FileKind, head: Uint8Array, tail: Uint8Array): { code
   return null;
 }
 
-export async function enqueueDocument(queue: WorkerUtils, documentId: string) {
+/**
+ * Queues a document for the worker that serves its model. A document from before models were chosen at upload
+ * has none: its job goes unrouted, to the workers serving the default model.
+ */
+export async function enqueueDocument(queue: WorkerUtils, doc: Pick<Document, "id" | "modelId">) {
   await queue.addJob(
-    "document__process",
-    { documentId },
-    { jobKey: jobKeys.document(documentId), maxAttempts: MAX_ATTEMPTS.document },
+    doc.modelId ? detectJobRouting(doc.modelId).documentTask : "document__process",
+    { documentId: doc.id },
+    { jobKey: jobKeys.document(doc.id), maxAttempts: MAX_ATTEMPTS.document },
   );
 }

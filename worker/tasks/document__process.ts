@@ -3,6 +3,7 @@ import { failDocument, getDocument } from "../../db/documents";
 import { startProcessing } from "../../db/pages";
 import { isAppError } from "../../lib/errors";
 import { documentProcessPayload, jobKeys, MAX_ATTEMPTS } from "../../lib/jobs";
+import { detectJobRouting } from "../../lib/models/routing";
 import { selectPages } from "../../lib/page-range";
 import type { WorkerDeps } from "../deps";
 import { classifyFailure, isLastAttempt } from "./retry";
@@ -15,6 +16,13 @@ export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
     const doc = await getDocument(deps.db, documentId);
     if (!doc || (doc.status !== "queued" && doc.status !== "processing")) {
       log.info("nothing to do", { status: doc?.status ?? "deleted" });
+      return;
+    }
+
+    if (doc.modelId && doc.modelId !== deps.model.manifest.id) {
+      // An unrouted job (queued by an older web process) for a document that names another model: send it on.
+      await helpers.addJob(detectJobRouting(doc.modelId).documentTask, { documentId }, { jobKey: jobKeys.document(documentId), maxAttempts: MAX_ATTEMPTS.document });
+      log.info("sent to the workers of its model", { model: doc.modelId });
       return;
     }
 
@@ -76,7 +84,7 @@ export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
     if (!started) return;
     await helpers.addJobs(
       openPages.map((pageNumber) => ({
-        identifier: "page__detect" as const,
+        identifier: detectJobRouting(manifest.id).pageTask,
         payload: { documentId, pageNumber },
         jobKey: jobKeys.page(documentId, pageNumber),
         maxAttempts: MAX_ATTEMPTS.page,

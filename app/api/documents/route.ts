@@ -5,7 +5,7 @@ import { documentListQuerySchema } from "@/lib/api-query";
 import { AppError } from "@/lib/errors";
 import { env } from "@/lib/env";
 import { identifyCaller } from "@/lib/server/callers";
-import { db } from "@/lib/server/context";
+import { db, served } from "@/lib/server/context";
 import { handle } from "@/lib/server/http";
 
 export const dynamic = "force-dynamic";
@@ -21,6 +21,7 @@ export async function GET(request: Request) {
     const parsed = querySchema.safeParse(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== "")));
     if (!parsed.success) throw new AppError("validation_failed", "bad query", z.prettifyError(parsed.error));
     const { rows, total } = await listDocuments(db(), { ...parsed.data, ...(caller.kind === "key" ? { apiKeyId: caller.key.id } : {}) });
-    return Response.json({ documents: rows.map(toDocumentDto), total, page: parsed.data.page, pageSize: parsed.data.pageSize });
+    const serving = await served();
+    return Response.json({ documents: rows.map((d) => toDocumentDto(d, serving)), total, page: parsed.data.page, pageSize: parsed.data.pageSize });
   });
 }

@@ -4,7 +4,7 @@ import { env, privateCallbacksAllowed } from "@/lib/env";
 import { resolveCallback } from "@/lib/webhook-guard";
 import { AppError } from "@/lib/errors";
 import { assertCanUpload, identifyCaller } from "@/lib/server/callers";
-import { db, storage } from "@/lib/server/context";
+import { db, served, storage } from "@/lib/server/context";
 import { clientAddress, handle, parseJson } from "@/lib/server/http";
 import { createRateLimiter } from "@/lib/server/rate-limit";
 import { createUpload } from "@/lib/server/uploads";
@@ -27,7 +27,11 @@ export async function POST(request: Request) {
       callbackUrl,
       callbackPages: input.callbackPages ?? false,
     };
-    const { document, upload } = await createUpload({ db: db(), storage: storage(), env: env() }, input, owner);
-    return Response.json({ document: toDocumentDto(document), upload }, { status: 201 });
+    if (input.model && input.modelId && input.model !== input.modelId) {
+      throw new AppError("validation_failed", "model and modelId differ", `"model" (${input.model}) and "modelId" (${input.modelId}) name different models; send one.`);
+    }
+    const model = input.model ?? input.modelId;
+    const { document, upload } = await createUpload({ db: db(), storage: storage(), env: env() }, { ...input, model }, owner);
+    return Response.json({ document: toDocumentDto(document, await served()), upload }, { status: 201 });
   });
 }

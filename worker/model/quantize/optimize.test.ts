@@ -76,7 +76,7 @@ describe.skipIf(!existsSync(SHARED_R50_ONNX))("model:optimize on the shared untr
     await ctx.queue();
     const worker = await startWorker({ env: { ...ctx.env, MODEL_DIR: out }, logger: createLogger("test-worker") });
     try {
-      const queued = await uploadPdf(ctx, buildDocument(1), "one-page.pdf");
+      const queued = await uploadPdf({ ...ctx, env: { ...ctx.env, MODEL_DIR: out } }, buildDocument(1), "one-page.pdf");
       const { doc, pages } = await waitForDocument(ctx, queued.id, 300_000);
       expect(doc).toMatchObject({ status: "done", modelId: "publaynet5-untrained-int8-static", modelKind: "untrained", pagesDone: 1 });
       expect(doc.modelName).toMatch(/int8 static, from publaynet5-untrained/);

@@ -4,7 +4,7 @@ import { toDocumentDto, toPageDto } from "@/db/dto";
 import { env } from "@/lib/env";
 import { requireAdmin } from "@/lib/server/admin-auth";
 import { identifyCaller, visibleDocument } from "@/lib/server/callers";
-import { db, queue, storage } from "@/lib/server/context";
+import { db, queue, served, storage } from "@/lib/server/context";
 import { deleteDocument } from "@/lib/server/document-actions";
 import { handle, parseDocumentId } from "@/lib/server/http";
 
@@ -17,9 +17,10 @@ export async function GET(request: Request, { params }: Ctx) {
     const id = parseDocumentId((await params).id);
     const query = documentQuerySchema.parse({ pages: new URL(request.url).searchParams.get("pages") ?? undefined });
     const doc = await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
-    if (query.pages === "none") return Response.json({ document: toDocumentDto(doc) });
+    const serving = await served();
+    if (query.pages === "none") return Response.json({ document: toDocumentDto(doc, serving) });
     const pages = await listPages(db(), id);
-    return Response.json({ document: toDocumentDto(doc), pages: pages.map((p) => toPageDto(p)) });
+    return Response.json({ document: toDocumentDto(doc, serving), pages: pages.map((p) => toPageDto(p)) });
   });
 }
 

@@ -1,6 +1,6 @@
 import { toDocumentDto } from "@/db/dto";
 import { requireAdmin } from "@/lib/server/admin-auth";
-import { db, queue, storage } from "@/lib/server/context";
+import { db, queue, served, storage } from "@/lib/server/context";
 import { retryDocument } from "@/lib/server/document-actions";
 import { handle, parseDocumentId } from "@/lib/server/http";
 
@@ -9,6 +9,6 @@ export async function POST(request: Request, { params }: { params: Promise<{ id:
     requireAdmin(request);
     const id = parseDocumentId((await params).id);
     const doc = await retryDocument({ db: db(), storage: storage(), queue: await queue() }, id);
-    return Response.json({ document: toDocumentDto(doc) });
+    return Response.json({ document: toDocumentDto(doc, await served()) });
   });
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "worker_heartbeats" ADD COLUMN "models" text[] DEFAULT '{}'::text[] NOT NULL;
