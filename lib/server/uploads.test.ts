@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { getDocument } from "../../db/documents";
 import { headObject } from "../s3";
 import { testContext } from "../../scripts/test/context";
+import { handle } from "./http";
 import { cleanFilename, completeUpload, createUpload } from "./uploads";
 
 const ctx = testContext({ QUEUE_SCHEMA: "q_uploads" });
@@ -35,6 +36,19 @@ describe("browser-to-S3 upload", () => {
     const queued = await completeUpload({ ...ctx, queue: await ctx.queue() }, document.id);
     expect(queued.status).toBe("queued");
     expect(await jobsFor(document.id)).toEqual([{ task_identifier: "document__process@baseline-heuristic", key: `document:${document.id}` }]);
+  });
+
+  it("records the model asked for and routes the document's job to it; an unknown model is a 400 naming the installed ones", async () => {
+    const body = pdfBytes(1024);
+    const { document, upload } = await createUpload(ctx, { filename: "m.pdf", sizeBytes: body.length, contentType: "application/pdf", model: "baseline-heuristic" });
+    expect(document).toMatchObject({ modelId: "baseline-heuristic", modelKind: "heuristic", modelName: expect.stringMatching(/Heuristic baseline/) });
+    await fetch(upload.url, { method: "PUT", headers: upload.headers, body });
+    await completeUpload({ ...ctx, queue: await ctx.queue() }, document.id);
+    expect(await jobsFor(document.id)).toEqual([{ task_identifier: "document__process@baseline-heuristic", key: `document:${document.id}` }]);
+
+    const refused = await handle(async () => Response.json(await createUpload(ctx, { filename: "x.pdf", sizeBytes: 10, contentType: "application/pdf", model: "no-such-model" })));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({ error: { code: "unknown_model", message: 'Model "no-such-model" is not installed. Installed models: baseline-heuristic.' } });
   });
 
   it("the signature binds the declared size: a different body is refused by the store", async () => {

@@ -41,9 +41,9 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
 }
 
 /** Uploads bytes the way the browser does: create upload, PUT to the presigned URL, complete. */
-export async function uploadPdf(ctx: ReturnType<typeof testContext>, bytes: Uint8Array, filename = "test.pdf") {
+export async function uploadPdf(ctx: ReturnType<typeof testContext>, bytes: Uint8Array, filename = "test.pdf", opts: { model?: string } = {}) {
   const { createUpload, completeUpload } = await import("../../lib/server/uploads");
-  const { document, upload } = await createUpload(ctx, { filename, sizeBytes: bytes.length, contentType: "application/pdf" });
+  const { document, upload } = await createUpload(ctx, { filename, sizeBytes: bytes.length, contentType: "application/pdf", model: opts.model });
   const put = await fetch(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array(bytes) });
   if (!put.ok) throw new Error(`upload PUT failed: ${put.status} ${await put.text()}`);
   return completeUpload({ ...ctx, queue: await ctx.queue() }, document.id);
