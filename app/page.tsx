@@ -1,10 +1,13 @@
 import { connection } from "next/server";
 import { DropZone } from "@/components/upload/drop-zone";
 import { env } from "@/lib/env";
+import { db } from "@/lib/server/context";
+import { listModels } from "@/lib/server/models";
 
 export default async function HomePage() {
   await connection(); // the upload limit is runtime configuration
   const maxBytes = env().MAX_UPLOAD_MB * 1024 * 1024;
+  const { models } = await listModels({ db: db(), env: env() }, false);
   return (
     <div className="space-y-8">
       <div className="space-y-2">
@@ -14,7 +17,7 @@ export default async function HomePage() {
           appears as soon as it is processed.
         </p>
       </div>
-      <DropZone maxBytes={maxBytes} />
+      <DropZone maxBytes={maxBytes} models={models} />
     </div>
   );
 }

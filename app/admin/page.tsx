@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { AdminConsole } from "@/components/admin/admin-console";
 import { ApiKeysPanel } from "@/components/admin/api-keys-panel";
+import { ModelsPanel } from "@/components/admin/models-panel";
 import { WebhookLogPanel } from "@/components/admin/webhook-log-panel";
 
 export const metadata: Metadata = { title: "Admin", robots: { index: false, follow: false } };
@@ -10,6 +11,7 @@ export default function AdminPage() {
     <div className="space-y-6">
       <h1 className="text-2xl font-semibold tracking-tight">Admin</h1>
       <AdminConsole />
+      <ModelsPanel />
       <ApiKeysPanel />
       <WebhookLogPanel />
     </div>

@@ -96,6 +96,11 @@ export function DocumentTable({
               </td>
               <td className="px-3 py-2">
                 <StatusBadge status={doc.status} />
+                {doc.waiting && (
+                  <p className="mt-1 text-xs text-amber-900" data-testid="document-waiting">
+                    {doc.waiting.message}
+                  </p>
+                )}
               </td>
               <td className="min-w-40 px-3 py-2">
                 {doc.model ? (

@@ -38,7 +38,7 @@ export const searchDocument = (id: string, q: string, signal?: AbortSignal) =>
 
 export const adminSearch = (q: string, signal?: AbortSignal) => apiJson(`/api/admin/search?${new URLSearchParams({ q })}`, adminSearchSchema, { signal });
 
-export const createUpload = (file: { filename: string; sizeBytes: number; contentType: string }) =>
+export const createUpload = (file: { filename: string; sizeBytes: number; contentType: string; model?: string }) =>
   apiJson("/api/uploads", createUploadResponseSchema, { method: "POST", json: file });
 export const completeUpload = (id: string) =>
   apiJson(`${documentUrl(id)}/complete`, documentOnly, { method: "POST" }).then((r) => r.document);

@@ -31,8 +31,9 @@ export function statusText(doc: DocumentDto): string {
     case "uploading":
       return "The upload did not finish.";
     case "queued":
-      return "Queued for layout detection.";
+      return doc.waiting ? `Queued: ${doc.waiting.message}.` : "Queued for layout detection.";
     case "processing":
+      if (doc.waiting) return `Paused at ${doc.pagesDone} of ${pages}: ${doc.waiting.message}.`;
       return doc.pageCount === null ? "Opening the PDF…" : `Detecting layout: ${doc.pagesDone} of ${pages} done.`;
     case "done": {
       const failed = doc.pagesFailed ? `, ${doc.pagesFailed} could not be processed` : "";

@@ -2,7 +2,8 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState, type DragEvent } from "react";
-import type { DocumentDto } from "@/lib/api-types";
+import type { DocumentDto, InstalledModelDto } from "@/lib/api-types";
+import { ModelPicker } from "./model-picker";
 import { queryKeys } from "@/components/api/endpoints";
 import { formatBytes } from "@/components/format";
 import { isTerminal } from "@/components/viewer/document-cache";
@@ -17,7 +18,7 @@ const hasFiles = (event: { dataTransfer: DataTransfer | null }) => Array.from(ev
  * Drag-and-drop (one or many PDFs) or a file picker; each file gets its own row with progress, and the
  * documents uploaded from this browser before (localStorage) are listed below them, followed live as well.
  */
-export function DropZone({ maxBytes }: { maxBytes: number }) {
+export function DropZone({ maxBytes, models = [] }: { maxBytes: number; models?: InstalledModelDto[] }) {
   const client = useQueryClient();
   const recent = useRecentDocuments();
   const { items, addFiles, clearFinished } = useUploads(maxBytes, recent.remember);
@@ -25,6 +26,7 @@ export function DropZone({ maxBytes }: { maxBytes: number }) {
   const depth = useRef(0);
   const input = useRef<HTMLInputElement>(null);
   const inputId = useId();
+  const [model, setModel] = useState(() => models.find((m) => m.default)?.id ?? models[0]?.id);
   const hintId = useId();
 
   // A file dropped next to the zone must not make the browser navigate away from the page.
@@ -59,7 +61,7 @@ export function DropZone({ maxBytes }: { maxBytes: number }) {
     event.preventDefault();
     depth.current = 0;
     setDragging(false);
-    addFiles(Array.from(event.dataTransfer.files));
+    addFiles(Array.from(event.dataTransfer.files), model);
   };
 
   const documentFinished = (id: string) => {
@@ -76,6 +78,7 @@ export function DropZone({ maxBytes }: { maxBytes: number }) {
 
   return (
     <section aria-labelledby={`${inputId}-title`} className="space-y-6">
+      {models.length > 0 && <ModelPicker models={models} value={model} onChange={setModel} />}
       <div
         data-testid="drop-zone"
         data-dragging={dragging}
@@ -117,7 +120,7 @@ export function DropZone({ maxBytes }: { maxBytes: number }) {
           tabIndex={-1}
           className="sr-only"
           onChange={(event) => {
-            addFiles(Array.from(event.target.files ?? []));
+            addFiles(Array.from(event.target.files ?? []), model);
             event.target.value = "";
           }}
         />

@@ -57,8 +57,9 @@ export async function uploadPdf(
   file: File,
   hooks: { onCreated: (document: DocumentDto) => void; onProgress: (loaded: number) => void; onSent: () => void },
   signal?: AbortSignal,
+  model?: string,
 ): Promise<DocumentDto> {
-  const { document, upload } = await createUpload({ filename: file.name, sizeBytes: file.size, contentType: PDF_TYPE });
+  const { document, upload } = await createUpload({ filename: file.name, sizeBytes: file.size, contentType: PDF_TYPE, model });
   hooks.onCreated(document);
   await putFile(upload.url, upload.headers, file, hooks.onProgress, signal);
   hooks.onSent();

@@ -52,7 +52,7 @@ export function useUploads(maxBytes: number, onCreated: (documentId: string) => 
     return () => active.forEach((c) => c.abort());
   }, []);
 
-  const start = useCallback((key: string, file: File) => {
+  const start = useCallback((key: string, file: File, model?: string) => {
     const update = (patch: Partial<UploadItem>) => dispatch({ type: "update", key, patch });
     const controller = new AbortController();
     controllers.current.add(controller);
@@ -67,6 +67,7 @@ export function useUploads(maxBytes: number, onCreated: (documentId: string) => 
         onSent: () => update({ phase: "verifying", loaded: file.size }),
       },
       controller.signal,
+      model,
     )
       .then((document) =>
         update(
@@ -80,7 +81,7 @@ export function useUploads(maxBytes: number, onCreated: (documentId: string) => 
   }, [onCreated]);
 
   const addFiles = useCallback(
-    (files: Iterable<File>) => {
+    (files: Iterable<File>, model?: string) => {
       const added: UploadItem[] = [];
       const toStart: [string, File][] = [];
       for (const file of files) {
@@ -99,7 +100,7 @@ export function useUploads(maxBytes: number, onCreated: (documentId: string) => 
       }
       if (!added.length) return;
       dispatch({ type: "add", items: added });
-      for (const [key, file] of toStart) start(key, file);
+      for (const [key, file] of toStart) start(key, file, model);
     },
     [maxBytes, start],
   );

@@ -48,7 +48,7 @@ export function DocumentHeader({
           <p className="flex flex-wrap items-center gap-2 text-sm text-ink-muted">
             <StatusBadge status={document.status} />
             <span data-testid="document-status" data-status={document.status} role="status">
-              {STATUS_TEXT[document.status]}
+              {document.waiting ? `${document.status === "queued" ? "Queued" : "Paused"}: ${document.waiting.message}.` : STATUS_TEXT[document.status]}
             </span>
             <span aria-hidden="true">·</span>
             <span>{formatBytes(document.sizeBytes)}</span>
