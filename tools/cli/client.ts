@@ -46,7 +46,7 @@ export function createClient(opts: { url: string; key?: string }) {
 
   return {
     base,
-    createUpload: (input: { filename: string; sizeBytes: number; contentType: string; pages?: string }) =>
+    createUpload: (input: { filename: string; sizeBytes: number; contentType: string; pages?: string; model?: string }) =>
       json("/api/uploads", createUploadResponseSchema, { method: "POST", json: input }),
 
     /** PUTs the file to its presigned URL, reporting bytes as the body is read off. */

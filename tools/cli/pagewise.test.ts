@@ -87,7 +87,7 @@ describe("npx pagewise process", () => {
       expect(JSON.parse(written).pages).toHaveLength({ alpha: 2, beta: 3, gamma: 1 }[name]!);
     }
 
-    const coco = await cli(["process", path.join(folder, "alpha.pdf"), "--url", server.url, "--key", key, "--format", "coco", "--out", "out-coco", "--pages", "2"]);
+    const coco = await cli(["process", path.join(folder, "alpha.pdf"), "--url", server.url, "--key", key, "--format", "coco", "--out", "out-coco", "--pages", "2", "--model", "baseline-heuristic"]);
     expect(coco.code).toBe(0);
     const again = (await (await fetch(`${server.url}/api/documents?sort=createdAt&dir=desc&pageSize=1`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
       documents: { id: string; pageRange: string | null }[];
@@ -106,6 +106,10 @@ describe("npx pagewise process", () => {
     expect(doc?.status).toBe("failed");
     expect(broken.stderr).toContain(`error: broken.pdf: ${doc!.errorMessage}`);
 
+    const unknownModel = await cli(["process", "broken.pdf", "--url", server.url, "--key", key, "--model", "no-such-model"]);
+    expect(unknownModel.code).toBe(1);
+    expect(unknownModel.stderr).toMatch(/error: broken\.pdf: Model "no-such-model" is not installed\. Installed models: baseline-heuristic/);
+
     const wrongKey = await cli(["process", "broken.pdf", "--url", server.url, "--key", "pw_0000000000_" + "A".repeat(43)]);
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toMatch(/error: broken\.pdf: The API key is missing, malformed, revoked or wrong/);
@@ -114,7 +118,7 @@ describe("npx pagewise process", () => {
   it("documents itself and refuses bad usage with status 2", async () => {
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
-    for (const option of ["--url", "--key", "--format", "--out", "--pages", "markdown"]) expect(help.stdout).toContain(option);
+    for (const option of ["--url", "--key", "--format", "--out", "--pages", "--model", "markdown"]) expect(help.stdout).toContain(option);
     expect((await cli(["process", "missing.pdf", "--url", server.url])).code).toBe(2);
     expect((await cli(["process", "x.pdf"])).stderr).toMatch(/--url/);
     expect((await cli(["process", "broken.pdf", "--url", server.url, "--pages", "3-1"])).stderr).toMatch(/runs backwards/);

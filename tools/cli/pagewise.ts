@@ -23,6 +23,7 @@ Options:
   --out <dir>          where results go (default: ./pagewise-results); one file per document:
                        <name>.detections.json, <name>.coco.json, <name>.md or <name>.txt
   --pages <range>      only these pages of every file, e.g. "1-5,8"
+  --model <id>         the installed model to use (GET /api/models lists them; default: the server's default)
   --concurrency <n>    files processed at once (default 2)
   -h, --help           this text
 
@@ -36,6 +37,7 @@ const optionsSchema = z.object({
   format: z.string().regex(/^[a-z]+$/, "--format must be a word such as json, coco or markdown").default("json"),
   out: z.string().default("pagewise-results"),
   pages: pageRangeSchema.optional(),
+  model: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "--model must be a model id such as baseline-heuristic").optional(),
   concurrency: z.coerce.number().int().min(1).max(16).default(2),
 });
 type Options = z.infer<typeof optionsSchema>;
@@ -77,6 +79,7 @@ async function processFile(client: Client, file: string, opts: Options, progress
       sizeBytes: bytes.length,
       contentType: contentTypeOf(file) ?? "application/pdf",
       ...(opts.pages ? { pages: opts.pages } : {}),
+      ...(opts.model ? { model: opts.model } : {}),
     });
     progress.update(label, `${bar(0)} uploading 0/${formatBytes(bytes.length)}`);
     await client.put(upload, bytes, (sent) => progress.update(label, `${bar(sent / bytes.length)} uploading ${formatBytes(sent)}/${formatBytes(bytes.length)}`, { important: sent === bytes.length }));
@@ -91,7 +94,9 @@ async function processFile(client: Client, file: string, opts: Options, progress
           for (const p of event.pages) if (p.status === "done" || p.status === "failed") done.add(p.pageNumber);
         } else if (event.type === "status") total = event.document.pageCount;
         else if (event.page.status === "done" || event.page.status === "failed") done.add(event.page.pageNumber);
-        progress.update(label, pageProgress(done.size, total, startedAt), { important: event.type !== "page" || event.page.status !== "processing" });
+        const waiting = event.type === "page" ? null : event.document.waiting;
+        if (waiting) progress.update(label, waiting.message, { important: true });
+        else progress.update(label, pageProgress(done.size, total, startedAt), { important: event.type !== "page" || event.page.status !== "processing" });
       });
     }
     if (doc.status !== "done") {
@@ -127,6 +132,7 @@ export async function main(argv: string[], io = { out: process.stdout, err: proc
         format: { type: "string" },
         out: { type: "string" },
         pages: { type: "string" },
+        model: { type: "string" },
         concurrency: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
