@@ -6,6 +6,8 @@ import path from "node:path";
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 /** Debian's Chromium where Playwright's own browser cannot be downloaded (this machine, CI). */
 const systemChromium = "/usr/bin/chromium";
+/** A second installed model (scripts/test/e2e-models.ts) beside models/baseline; the worker serves both. */
+const modelFolders = process.env.E2E_MODEL_FOLDERS ?? path.join(os.tmpdir(), "pagewise-e2e-models");
 
 export default defineConfig({
   testDir: "e2e",
@@ -31,7 +33,7 @@ export default defineConfig({
   },
   webServer: {
     // The whole product, production build, on its own ports and a fresh data folder.
-    command: "node --import tsx scripts/dev.ts --production",
+    command: `node --import tsx scripts/test/e2e-models.ts ${JSON.stringify(modelFolders)} && node --import tsx scripts/dev.ts --production`,
     url: `http://localhost:${PORT}/api/health`,
     timeout: 300_000,
     reuseExistingServer: false,
@@ -45,6 +47,8 @@ export default defineConfig({
       DATA_DIR: process.env.E2E_DATA_DIR ?? path.join(os.tmpdir(), `pagewise-e2e-${Date.now()}`),
       ADMIN_PASSWORD: "e2e-admin-password",
       LOG_LEVEL: "warn",
+      MODEL_FOLDERS: `models,${modelFolders}`,
+      WORKER_MODELS: "baseline-heuristic,e2e-contract",
     },
   },
 });
