@@ -7,7 +7,8 @@ import { listModels } from "@/lib/server/models";
 export default async function HomePage() {
   await connection(); // the upload limit is runtime configuration
   const maxBytes = env().MAX_UPLOAD_MB * 1024 * 1024;
-  const { models } = await listModels({ db: db(), env: env() }, false);
+  // Uploading needs no picker: with the database out of reach the page still renders, and uploads get the default.
+  const models = await listModels({ db: db(), env: env() }, false).then((r) => r.models, () => []);
   return (
     <div className="space-y-8">
       <div className="space-y-2">
