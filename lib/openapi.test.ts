@@ -18,6 +18,7 @@ import * as keysRoute from "../app/api/keys/route";
 import * as keyRoute from "../app/api/keys/[id]/route";
 import * as webhooksRoute from "../app/api/webhooks/route";
 import * as healthRoute from "../app/api/health/route";
+import * as modelsRoute from "../app/api/models/route";
 import * as loginRoute from "../app/api/admin/login/route";
 import * as logoutRoute from "../app/api/admin/logout/route";
 import * as searchRoute from "../app/api/documents/[id]/search/route";
@@ -133,6 +134,21 @@ describe("OpenAPI description", () => {
     });
     conforms("/api/uploads", "post", up);
     conforms("/api/uploads", "post", await call(uploadsRoute.POST, { path: "/api/uploads", method: "POST", headers: key, json: { filename: "x.pdf" } }));
+    const unknownModel = await call(uploadsRoute.POST, {
+      path: "/api/uploads",
+      method: "POST",
+      headers: key,
+      json: { filename: "m.pdf", sizeBytes: 10, contentType: "application/pdf", model: "no-such-model" },
+    });
+    conforms("/api/uploads", "post", unknownModel);
+    expect(unknownModel.status).toBe(400);
+    expect(unknownModel.body.error).toEqual({ code: "unknown_model", message: expect.stringMatching(/^Model "no-such-model" is not installed\. Installed models: .*baseline-heuristic/) });
+    const models = await call(modelsRoute.GET, { path: "/api/models", headers: key });
+    conforms("/api/models", "get", models);
+    expect(models.body.models.find((m: { id: string }) => m.id === "baseline-heuristic")).toMatchObject({ default: true, served: true, kind: "heuristic", workers: expect.arrayContaining([expect.objectContaining({ pid: process.pid })]) });
+    const anonymousModels = await call(modelsRoute.GET, { path: "/api/models" });
+    conforms("/api/models", "get", anonymousModels);
+    expect(anonymousModels.body.models.every((m: { workers: unknown[] }) => m.workers.length === 0)).toBe(true);
     conforms("/api/uploads", "post", await call(uploadsRoute.POST, { path: "/api/uploads", method: "POST", headers: bearer("pw_nope"), json: {} }));
     expect((await fetch(up.body.upload.url, { method: "PUT", headers: up.body.upload.headers, body: new Uint8Array(bytes) })).ok).toBe(true);
 
