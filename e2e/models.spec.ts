@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { buildPdf, standardLayoutPage } from "../scripts/fixtures/test-pdf";
-import { dropFiles } from "./helpers";
+import { ADMIN_PASSWORD, dropFiles } from "./helpers";
 
 const PDF = buildPdf([standardLayoutPage()]);
 const CONTRACT = "E2E contract model (one box per page; untrained)";
@@ -22,4 +22,14 @@ test("the uploader chooses a model; the document is done by that model and the v
   await row.getByRole("link", { name: "Open chosen.pdf" }).click();
   await expect(page.getByTestId("model-name")).toContainText(CONTRACT);
   await expect(page.getByTestId("model-warning")).toHaveText(/Untrained weights: boxes are meaningless/);
+
+  // The admin lists both installed models and the worker serving them (one process serves both here).
+  await page.goto("/admin");
+  await page.getByLabel("Admin password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: /sign in/i }).click();
+  const models = page.getByRole("region", { name: "Installed models" });
+  for (const id of ["baseline-heuristic", "e2e-contract"]) {
+    await expect(models.locator(`[data-testid=model-row][data-model-id="${id}"] [data-testid=model-workers]`)).toContainText(/ pid \d+, seen /);
+  }
+  await expect(models.locator(`[data-testid=model-row][data-model-id="baseline-heuristic"]`)).toContainText("heuristic baseline, not a trained model");
 });
