@@ -6,6 +6,7 @@ const PDF = buildPdf([standardLayoutPage()]);
 const CONTRACT = "E2E contract model (one box per page; untrained)";
 
 test("the uploader chooses a model; the document is done by that model and the viewer names it", async ({ page, request }) => {
+  test.setTimeout(240_000);
   const listed = (await (await request.get("/api/models")).json()) as { models: { id: string; default: boolean }[] };
   expect(listed.models.map((m) => [m.id, m.default])).toEqual([["baseline-heuristic", true], ["e2e-contract", false]]);
 
@@ -27,6 +28,7 @@ test("the uploader chooses a model; the document is done by that model and the v
   await page.goto("/admin");
   await page.getByLabel("Admin password").fill(ADMIN_PASSWORD);
   await page.getByRole("button", { name: /sign in/i }).click();
+  await expect(page.getByTestId("admin-table")).toBeVisible();
   const models = page.getByRole("region", { name: "Installed models" });
   for (const id of ["baseline-heuristic", "e2e-contract"]) {
     await expect(models.locator(`[data-testid=model-row][data-model-id="${id}"] [data-testid=model-workers]`)).toContainText(/ pid \d+, seen /);
