@@ -59,7 +59,6 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
   const { env, logger } = opts;
   if (!env.DATABASE_URL) throw new Error("DATABASE_URL is not set: start Pagewise with `npm run dev` or set it");
 
-  const started = performance.now();
   const detect = env.WORKER_TASKS !== "ocr";
   const ocr = env.OCR === "on" && env.WORKER_TASKS !== "detect";
   const served = detect && !opts.model ? await readWorkerModels(env) : null;
