@@ -80,6 +80,8 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
 }
 
 async function render(db: Db, documentId: string, type: string, payload: Record<string, unknown>): Promise<StreamEvent | null> {
+  // Later runs (2, 3, …) log `run` events; the stream is the document's (run 1), and ends with it.
+  if (type === "run") return null;
   if (type === "page" && typeof payload.pageNumber === "number") {
     const page = await getPage(db, documentId, payload.pageNumber);
     if (!page) return null;

@@ -2,7 +2,8 @@ import type { Task } from "graphile-worker";
 import { failDocument, getDocument } from "../../db/documents";
 import { startProcessing } from "../../db/pages";
 import { isAppError } from "../../lib/errors";
-import { documentProcessPayload, jobKeys, MAX_ATTEMPTS } from "../../lib/jobs";
+import { documentProcessPayload } from "../../lib/jobs";
+import { enqueueRunPages } from "../../lib/run-jobs";
 import { selectPages } from "../../lib/page-range";
 import type { WorkerDeps } from "../deps";
 import { classifyFailure, isLastAttempt } from "./retry";
@@ -74,14 +75,7 @@ export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
       selection.pages,
     );
     if (!started) return;
-    await helpers.addJobs(
-      openPages.map((pageNumber) => ({
-        identifier: "page__detect" as const,
-        payload: { documentId, pageNumber },
-        jobKey: jobKeys.page(documentId, pageNumber),
-        maxAttempts: MAX_ATTEMPTS.page,
-      })),
-    );
+    await enqueueRunPages(helpers, { documentId, number: 1, modelId: manifest.id }, openPages);
     log.info("queued pages", { pageCount, queued: openPages.length });
   };
 }
