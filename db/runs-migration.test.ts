@@ -43,8 +43,8 @@ it("keeps existing documents, pages and detections as run 1 with the document's 
   const { db, sql } = createDb(own.href, { max: 1 });
   try {
     await migrate(db, { migrationsFolder: await migrationsUpTo("0004_api_clients") });
-    const [{ exists }] = await sql<{ exists: boolean }[]>`select to_regclass('runs') is not null as exists`;
-    expect(exists, "no runs table before the migration").toBe(false);
+    const [row] = await sql<{ exists: boolean }[]>`select to_regclass('runs') is not null as exists`;
+    expect(row?.exists, "no runs table before the migration").toBe(false);
 
     const [doc] = await sql<{ id: string }[]>`
       insert into documents (filename, size_bytes, object_key, status, page_count, pages_done, pages_failed, model_id, model_name, model_version, model_kind, model_labels, started_at, finished_at)
