@@ -170,5 +170,6 @@ export type DetectionDto = z.infer<typeof detectionSchema>;
 export type StreamEvent = z.infer<typeof streamEventSchema>;
 export type RunDto = z.infer<typeof runSchema>;
 export type RunAgreementDto = z.infer<typeof runAgreementSchema>;
+export type PageAgreementDto = z.infer<typeof pageAgreementSchema>;
 export type InstalledModelDto = z.infer<typeof installedModelSchema>;
 export type DocumentStatusDto = z.infer<typeof documentStatusSchema>;

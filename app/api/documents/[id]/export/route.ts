@@ -18,7 +18,10 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     const id = parseDocumentId((await params).id);
     const search = new URL(request.url).searchParams;
     const query = exportQuerySchema.safeParse({ format: search.get("format") ?? undefined, run: search.get("run") ?? undefined });
-    if (!query.success) throw new AppError("validation_failed", "bad format", "format must be json, coco, markdown or text, and run a run number (1, 2, …).");
+    if (!query.success) {
+      const badRun = query.error.issues.every((i) => i.path[0] === "run");
+      throw new AppError("validation_failed", "bad query", badRun ? "run must be a run number (1, 2, …)." : "format must be json, coco, markdown or text.");
+    }
     const { format, run } = query.data;
     const visible = await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
     const [allPages, detections] = await Promise.all([listPages(db(), id), documentDetections(db(), id, run)]);
