@@ -105,6 +105,8 @@ export const streamEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("snapshot"), document: documentSchema, pages: z.array(pageSchema) }),
   z.object({ type: z.literal("status"), document: documentSchema }),
   z.object({ type: z.literal("page"), page: pageSchema }),
+  /** A later run (2, 3, …) started, settled a page (`pageNumber`), finished, was cancelled or retried. */
+  z.object({ type: z.literal("run"), run: runSchema, pageNumber: z.number().nullable() }),
 ]);
 
 export const documentListSchema = z.object({

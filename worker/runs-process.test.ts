@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detections } from "../db/schema";
 import { buildDocument } from "../scripts/fixtures/test-pdf";
 import { testContext, uploadPdf, waitFor, waitForDocument } from "../scripts/test/context";
+import { sseReader, type SseFrame } from "../scripts/test/sse";
 import { BASELINE_DIR } from "./model/baseline";
 import { writeModelFolder } from "./model/test-models";
 
@@ -34,6 +35,7 @@ type Routes = {
   compare: typeof import("../app/api/documents/[id]/compare/route");
   exportRoute: typeof import("../app/api/documents/[id]/export/route");
   folders: typeof import("../app/api/admin/model-folders/route");
+  events: typeof import("../app/api/documents/[id]/events/route");
 };
 let routes: Routes;
 let cookie: string;
@@ -73,6 +75,7 @@ beforeAll(async () => {
     compare: await import("../app/api/documents/[id]/compare/route"),
     exportRoute: await import("../app/api/documents/[id]/export/route"),
     folders: await import("../app/api/admin/model-folders/route"),
+    events: await import("../app/api/documents/[id]/events/route"),
   };
   const { verifyLogin, ADMIN_COOKIE } = await import("../lib/server/admin-auth");
   cookie = `${ADMIN_COOKIE}=${verifyLogin(PASSWORD, "test")}`;
@@ -114,6 +117,13 @@ describe("runs", () => {
 
     const second = startWorkerProcess(strictDir);
     const created = await post(doc.id, { model: "baseline-strict" });
+    // The stream of the (done) document stays open while run 2 runs, carries its events, and ends with it.
+    const stream = await routes.events.GET(new Request(url(`/api/documents/${doc.id}/events`)), params({ id: doc.id }));
+    const reader = sseReader(stream.body!);
+    const frames: SseFrame[] = [];
+    const streamEnded = (async () => {
+      for (let f = await reader.next(); f; f = await reader.next()) frames.push(f);
+    })();
     expect(created.status).toBe(201);
     expect((await created.json()).run).toMatchObject({ number: 2, status: "processing", model: { id: "baseline-strict" }, pageCount: 3 });
     const run2 = await waitFor(
@@ -125,6 +135,12 @@ describe("runs", () => {
     );
     expect(run2).toMatchObject({ number: 2, pagesDone: 3, pagesFailed: 0, model: { id: "baseline-strict", name: "Heuristic baseline, strict threshold" } });
     expect(second.output()).toMatch(/run page done/);
+    await streamEnded;
+    expect(frames[0]?.event).toMatchObject({ type: "snapshot", document: { status: "done" } });
+    const runFrames = frames.flatMap((f) => (f.event.type === "run" ? [f.event] : []));
+    expect(runFrames.every((e) => e.run.number === 2)).toBe(true);
+    expect(new Set(runFrames.filter((e) => e.pageNumber !== null).map((e) => e.pageNumber))).toEqual(new Set([1, 2, 3]));
+    expect(runFrames.at(-1)?.run).toMatchObject({ status: "done", pagesDone: 3 });
     expect(await second.stop()).toBe(0);
 
     // Both runs kept, each with its own detections; run 2's are run 1's with score >= STRICT.

@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client";
 import { eventsAfter, getDocument, getPage, lastEventId, listPages, pageDetections } from "../../db/documents";
-import { toDocumentDto, toPageDto } from "../../db/dto";
+import { toDocumentDto, toPageDto, toRunDto } from "../../db/dto";
+import { listRunsWithPages } from "../../db/runs";
 import type { StreamEvent } from "../api-types";
 import type { EventHub } from "./event-hub";
 
@@ -50,7 +51,7 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
             cursor = event.id;
             const out = await render(deps.db, documentId, event.type, event.payload as Record<string, unknown>);
             if (out) controller.enqueue(frame(event.id, out));
-            if (event.type === "status" && TERMINAL.has(String((event.payload as { status?: string }).status))) return close();
+            if ((event.type === "status" || event.type === "run") && (await ended(deps.db, documentId))) return close();
           }
         }).catch(() => close());
         return draining;
@@ -65,7 +66,7 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
       controller.enqueue(frame(snapshotId, { type: "snapshot", document: toDocumentDto(doc), pages: pageRows.map((p) => toPageDto(p)) }));
       cursor = lastSeen !== null && lastSeen < snapshotId ? lastSeen : snapshotId;
       snapshotSent = true;
-      if (TERMINAL.has(doc.status) && cursor >= snapshotId) return close();
+      if (TERMINAL.has(doc.status) && cursor >= snapshotId && !(await runActive(deps.db, documentId))) return close();
       heartbeat = setInterval(() => {
         if (!closed) controller.enqueue(encoder.encode(`: heartbeat ${Date.now()}\n\n`));
       }, HEARTBEAT_MS);
@@ -80,8 +81,11 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
 }
 
 async function render(db: Db, documentId: string, type: string, payload: Record<string, unknown>): Promise<StreamEvent | null> {
-  // Later runs (2, 3, …) log `run` events; the stream is the document's (run 1), and ends with it.
-  if (type === "run") return null;
+  if (type === "run" && typeof payload.run === "number") {
+    const found = (await listRunsWithPages(db, documentId)).find((r) => r.run.number === payload.run);
+    if (!found) return null;
+    return { type: "run", run: toRunDto(found.run, found.pageCount), pageNumber: typeof payload.pageNumber === "number" ? payload.pageNumber : null };
+  }
   if (type === "page" && typeof payload.pageNumber === "number") {
     const page = await getPage(db, documentId, payload.pageNumber);
     if (!page) return null;
@@ -90,4 +94,15 @@ async function render(db: Db, documentId: string, type: string, payload: Record<
   }
   const doc = await getDocument(db, documentId);
   return doc ? { type: "status", document: toDocumentDto(doc) } : null;
+}
+
+/** A later run still in progress keeps the stream of a finished document open. */
+async function runActive(db: Db, documentId: string) {
+  return (await listRunsWithPages(db, documentId)).some(({ run }) => run.number > 1 && (run.status === "queued" || run.status === "processing"));
+}
+
+/** The stream ends when the document has ended and no later run is in progress. */
+async function ended(db: Db, documentId: string) {
+  const doc = await getDocument(db, documentId);
+  return !doc || (TERMINAL.has(doc.status) && !(await runActive(db, documentId)));
 }
