@@ -1,4 +1,4 @@
-import type { JobHelpers, Logger } from "graphile-worker";
+import type { JobHelpers } from "graphile-worker";
 import { getDocument, getPage } from "../db/documents";
 import { completeRunPage, failRunPage, getRun, getRunPage, markRunPageProcessing } from "../db/runs";
 import { isAppError } from "../lib/errors";
@@ -20,7 +20,7 @@ export const MODEL_NOT_SERVED = "model_not_served";
 export async function detectRunPage(
   deps: WorkerDeps,
   helpers: Pick<JobHelpers, "job">,
-  log: ReturnType<Logger["scope"]> | WorkerDeps["logger"],
+  log: WorkerDeps["logger"],
   documentId: string,
   pageNumber: number,
   runNumber: number,
