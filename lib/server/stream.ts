@@ -51,7 +51,12 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
             cursor = event.id;
             const out = await render(deps.db, documentId, event.type, event.payload as Record<string, unknown>);
             if (out) controller.enqueue(frame(event.id, out));
-            if ((event.type === "status" || event.type === "run") && (await ended(deps.db, documentId))) return close();
+            // A replayed history ends where the document ended, unless a later run is still in progress; a run
+            // event (which carries the run as it is now) ends the stream once that run and the document are over.
+            const over =
+              (event.type === "status" && TERMINAL.has(String((event.payload as { status?: string }).status))) ||
+              (out?.type === "run" && TERMINAL.has(out.run.status));
+            if (over && (await ended(deps.db, documentId))) return close();
           }
         }).catch(() => close());
         return draining;
