@@ -56,7 +56,7 @@ export function RunsPanel({
                   id={`run-${which}`}
                   value={current?.number ?? ""}
                   onChange={(e) => select(which, Number(e.target.value))}
-                  className="max-w-full rounded border border-line px-1 py-0.5"
+                  className="min-w-0 flex-1 rounded border border-line px-1 py-0.5"
                 >
                   {runs.map((r) => (
                     <option key={r.number} value={r.number}>
