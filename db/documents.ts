@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, getTableColumns, gt, ilike, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./client";
 import { recordEvent, type Tx } from "./events";
+import { followDocumentStatus } from "./runs";
 import { detections, documentEvents, documents, pages, type DetectionRow, type Document, type DocumentStatus } from "./schema";
 
 export async function getDocument(db: Db | Tx, id: string): Promise<Document | undefined> {
@@ -46,6 +47,7 @@ export async function transitionDocument(
       .where(and(eq(documents.id, id), inArray(documents.status, [...from])))
       .returning();
     if (!doc) return null;
+    await followDocumentStatus(tx, id, doc);
     await recordEvent(tx, id, "status", { status: doc.status });
     return doc;
   };
@@ -75,20 +77,20 @@ export async function getPage(db: Db | Tx, documentId: string, pageNumber: numbe
 
 const { searchVector: _index, ...detectionColumns } = getTableColumns(detections);
 
-/** A page's detections in reading order (pages processed before reading order existed: by score). */
-export async function pageDetections(db: Db | Tx, pageId: number): Promise<DetectionRow[]> {
+/** A page's detections by one run (default run 1) in reading order (pages processed before reading order existed: by score). */
+export async function pageDetections(db: Db | Tx, pageId: number, runNumber = 1): Promise<DetectionRow[]> {
   return db
     .select(detectionColumns)
     .from(detections)
-    .where(eq(detections.pageId, pageId))
+    .where(and(eq(detections.pageId, pageId), eq(detections.runNumber, runNumber)))
     .orderBy(sql`${detections.readingOrder} asc nulls last`, desc(detections.score));
 }
 
-export async function documentDetections(db: Db | Tx, documentId: string): Promise<DetectionRow[]> {
+export async function documentDetections(db: Db | Tx, documentId: string, runNumber = 1): Promise<DetectionRow[]> {
   return db
     .select(detectionColumns)
     .from(detections)
-    .where(eq(detections.documentId, documentId))
+    .where(and(eq(detections.documentId, documentId), eq(detections.runNumber, runNumber)))
     .orderBy(asc(detections.pageId), sql`${detections.readingOrder} asc nulls last`, desc(detections.score));
 }
 

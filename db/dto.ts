@@ -1,6 +1,6 @@
-import type { DetectionDto, DocumentDto, PageDto } from "../lib/api-types";
+import type { DetectionDto, DocumentDto, PageDto, RunDto } from "../lib/api-types";
 import { waitingMessage } from "../lib/models/routing";
-import type { DetectionRow, Document, Page } from "./schema";
+import type { DetectionRow, Document, Page, Run, RunPage } from "./schema";
 
 /** A nullable timestamp as the API writes it. */
 export const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -67,5 +67,37 @@ export function toPageDto(page: Page, detections?: DetectionRow[]): PageDto {
     textLayer: page.textLayer,
     unassignedText: page.unassignedText,
     ...(detections ? { detections: detections.map(toDetectionDto) } : {}),
+  };
+}
+
+export function toRunDto(run: Run, pageCount: number): RunDto {
+  return {
+    number: run.number,
+    status: run.status,
+    model: { id: run.modelId, name: run.modelName ?? run.modelId, version: run.modelVersion, kind: run.modelKind },
+    pageCount,
+    pagesDone: run.pagesDone,
+    pagesFailed: run.pagesFailed,
+    error: run.errorCode ? { code: run.errorCode, message: run.errorMessage ?? run.errorCode } : null,
+    createdAt: run.createdAt.toISOString(),
+    startedAt: iso(run.startedAt),
+    finishedAt: iso(run.finishedAt),
+  };
+}
+
+/**
+ * A page as one run saw it: run 1 is the page row itself; a later run's status, model time, box count, note
+ * and error come from its own result row (the image, size, render and text layer are the page's).
+ */
+export function toRunPageDto(page: Page, result: RunPage | undefined, detections?: DetectionRow[]): PageDto {
+  const base = toPageDto(page, detections);
+  if (!result || result.runNumber === 1) return base;
+  return {
+    ...base,
+    status: result.status,
+    inferMs: result.inferMs,
+    detectionCount: result.detectionCount,
+    note: result.note,
+    error: result.errorCode ? { code: result.errorCode, message: result.errorMessage ?? result.errorCode } : null,
   };
 }

@@ -5,7 +5,7 @@ import { documentEvents } from "./schema";
 /** Postgres channel the worker NOTIFYs and every web process LISTENs on. */
 export const EVENTS_CHANNEL = "pagewise_events";
 
-export type EventType = "status" | "page";
+export type EventType = "status" | "page" | "run";
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 
 /**

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import { transitionDocument } from "./documents";
 import { recordEvent, type Tx } from "./events";
+import { recordFirstRunPage, startFirstRun } from "./runs";
 import { detections, documents, pages, type NewDetection, type Page } from "./schema";
 
 /**
@@ -21,6 +22,7 @@ export async function startProcessing(
       await tx.insert(pages).values(rows.slice(i, i + 1000)).onConflictDoNothing();
     }
     const [current] = await tx.select().from(documents).where(eq(documents.id, documentId)).for("update");
+    if (current && (current.status === "queued" || current.status === "processing")) await startFirstRun(tx, documentId, model, pageNumbers);
     const doc = await transitionDocument(tx, documentId, ["queued", "processing"], {
       status: "processing",
       pageCount: pageNumbers.length,
@@ -97,7 +99,8 @@ async function settlePage(tx: Tx, page: Page, status: "done" | "failed", write: 
 export async function completePage(db: Db, page: Page, result: PageResult) {
   await db.transaction((tx) =>
     settlePage(tx, page, "done", async (tx) => {
-      await tx.delete(detections).where(eq(detections.pageId, page.id));
+      await tx.delete(detections).where(and(eq(detections.pageId, page.id), eq(detections.runNumber, 1)));
+      await recordFirstRunPage(tx, page, { status: "done", inferMs: result.inferMs, detectionCount: result.detections.length, note: result.note });
       if (result.detections.length) {
         await tx
           .insert(detections)
@@ -131,7 +134,8 @@ export async function completePage(db: Db, page: Page, result: PageResult) {
 export async function failPage(db: Db, page: Page, code: string, message: string) {
   await db.transaction((tx) =>
     settlePage(tx, page, "failed", async (tx) => {
-      await tx.delete(detections).where(eq(detections.pageId, page.id));
+      await tx.delete(detections).where(and(eq(detections.pageId, page.id), eq(detections.runNumber, 1)));
+      await recordFirstRunPage(tx, page, { status: "failed", detectionCount: null, errorCode: code, errorMessage: message });
       await tx
         .update(pages)
         .set({ status: "failed", errorCode: code, errorMessage: message, detectionCount: null, finishedAt: new Date() })

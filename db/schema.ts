@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import {
   customType,
   bigserial,
+  foreignKey,
   bigint,
   boolean,
   index,
@@ -9,9 +10,11 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   real,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -26,6 +29,8 @@ export const documentStatus = pgEnum("document_status", [
 ]);
 
 export const pageStatus = pgEnum("page_status", ["pending", "processing", "done", "failed", "cancelled"]);
+
+export const runStatus = pgEnum("run_status", ["queued", "processing", "done", "failed", "cancelled"]);
 
 /** Keys programs authenticate with (`Authorization: Bearer pw_…`); only a hash of the secret is kept. */
 export const apiKeys = pgTable("api_keys", {
@@ -118,6 +123,58 @@ export const pages = pgTable(
   (t) => [uniqueIndex("pages_document_page_idx").on(t.documentId, t.pageNumber)],
 );
 
+/**
+ * One pass of one model over a document's pages. Run 1 is the document's own processing (its status follows
+ * the document's); later runs re-detect the pages already rendered with another model. Numbered per document.
+ */
+export const runs = pgTable(
+  "runs",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    documentId: uuid("document_id")
+      .notNull()
+      .references(() => documents.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    status: runStatus("status").notNull().default("queued"),
+    modelId: text("model_id").notNull(),
+    modelName: text("model_name"),
+    modelVersion: text("model_version"),
+    modelKind: text("model_kind"),
+    modelLabels: jsonb("model_labels").$type<string[]>(),
+    pagesDone: integer("pages_done").notNull().default(0),
+    pagesFailed: integer("pages_failed").notNull().default(0),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [unique("runs_document_number_key").on(t.documentId, t.number)],
+);
+
+/** A run's result on one page; the page's render, image and text layer stay on `pages`. */
+export const runPages = pgTable(
+  "run_pages",
+  {
+    documentId: uuid("document_id").notNull(),
+    runNumber: integer("run_number").notNull(),
+    pageNumber: integer("page_number").notNull(),
+    status: pageStatus("status").notNull().default("pending"),
+    inferMs: integer("infer_ms"),
+    detectionCount: integer("detection_count"),
+    note: text("note"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    attempts: integer("attempts").notNull().default(0),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.documentId, t.runNumber, t.pageNumber] }),
+    foreignKey({ columns: [t.documentId, t.runNumber], foreignColumns: [runs.documentId, runs.number] }).onDelete("cascade"),
+  ],
+);
+
 export type PolygonPoints = [number, number][];
 
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
@@ -132,6 +189,8 @@ export const detections = pgTable(
     documentId: uuid("document_id")
       .notNull()
       .references(() => documents.id, { onDelete: "cascade" }),
+    /** The run (per document, see `runs.number`) that found it; detections from before runs are run 1's. */
+    runNumber: integer("run_number").notNull().default(1),
     classIndex: integer("class_index").notNull(),
     label: text("label").notNull(),
     score: real("score").notNull(),
@@ -154,7 +213,7 @@ export const detections = pgTable(
     searchVector: tsvector("search_vector").generatedAlwaysAs(sql`to_tsvector('english', coalesce("text", ''))`),
   },
   (t) => [
-    index("detections_page_idx").on(t.pageId),
+    index("detections_page_idx").on(t.pageId, t.runNumber),
     index("detections_document_idx").on(t.documentId),
     index("detections_search_idx").using("gin", t.searchVector),
   ],
@@ -209,6 +268,9 @@ export type NewPage = typeof pages.$inferInsert;
 /** A detection as read back: everything but the search index, which only the database uses. */
 export type DetectionRow = Omit<typeof detections.$inferSelect, "searchVector">;
 export type NewDetection = typeof detections.$inferInsert;
+export type Run = typeof runs.$inferSelect;
+export type RunPage = typeof runPages.$inferSelect;
+export type RunStatus = (typeof runStatus.enumValues)[number];
 export type DocumentEvent = typeof documentEvents.$inferSelect;
 export type DocumentStatus = (typeof documentStatus.enumValues)[number];
 export type PageStatus = (typeof pageStatus.enumValues)[number];

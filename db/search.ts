@@ -49,7 +49,7 @@ export async function searchDocument(db: Db, documentId: string, q: string, limi
     })
     .from(detections)
     .innerJoin(pages, eq(pages.id, detections.pageId))
-    .where(and(eq(detections.documentId, documentId), sql`${detections.searchVector} @@ ${query(q)}`))
+    .where(and(eq(detections.documentId, documentId), eq(detections.runNumber, 1), sql`${detections.searchVector} @@ ${query(q)}`))
     .orderBy(pages.pageNumber, sql`${detections.readingOrder} asc nulls last`)
     .limit(limit);
   return rows.map((r) => ({
@@ -77,7 +77,7 @@ export async function searchAll(db: Db, q: string, opts: { documents?: number; p
       headline: headline(q).as("headline"),
     })
     .from(detections)
-    .where(sql`${detections.searchVector} @@ ${query(q)}`)
+    .where(and(eq(detections.runNumber, 1), sql`${detections.searchVector} @@ ${query(q)}`))
     .orderBy(detections.pageId, desc(rank(q)))
     .as("best");
   const rows = await db

@@ -13,7 +13,15 @@ export const documentListQuerySchema = z.object({
 });
 
 export const exportFormatSchema = z.enum(["json", "coco", "markdown", "text"]);
-export const exportQuerySchema = z.object({ format: exportFormatSchema.default("json") });
+/** A run number (1, 2, …); run 1 is the document's own processing. */
+export const runNumberSchema = z.coerce.number().int().min(1).max(100_000);
+export const exportQuerySchema = z.object({
+  format: exportFormatSchema.default("json"),
+  run: runNumberSchema.default(1).describe("The run whose detections are exported (default 1, the document's own processing)."),
+});
+export const pageQuerySchema = z.object({ run: runNumberSchema.default(1).describe("The run whose detections and results are given (default 1).") });
+export const compareQuerySchema = z.object({ a: runNumberSchema.describe("Reference run."), b: runNumberSchema.describe("Compared run.") });
+export const createRunRequestSchema = z.object({ model: z.string().min(1).max(200).describe("Id of an installed model (GET /api/models).") });
 
 /** `?pages=none`: the document alone (what the home page polls for each recent upload; pages can be thousands). */
 export const documentQuerySchema = z.object({

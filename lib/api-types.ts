@@ -69,10 +69,42 @@ export const pageSchema = z.object({
 
 export const documentDetailSchema = z.object({ document: documentSchema, pages: z.array(pageSchema) });
 
+export const runStatusSchema = z.enum(["queued", "processing", "done", "failed", "cancelled"]);
+
+/** One pass of one model over the document (run 1: the document's own processing). */
+export const runSchema = z.object({
+  number: z.number(),
+  status: runStatusSchema,
+  model: modelInfoSchema,
+  pageCount: z.number(),
+  pagesDone: z.number(),
+  pagesFailed: z.number(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export const runListSchema = z.object({ runs: z.array(runSchema) });
+
+/** Matched-box F1 at IoU 0.5 between run `a` (reference) and run `b`, over the pages both finished. */
+export const pageAgreementSchema = z.object({ pageNumber: z.number(), aBoxes: z.number(), bBoxes: z.number(), f1At50: z.number() });
+export const runAgreementSchema = z.object({
+  a: z.number(),
+  b: z.number(),
+  f1At50: z.number(),
+  aBoxes: z.number(),
+  bBoxes: z.number(),
+  pages: z.array(pageAgreementSchema),
+  /** The pages where the runs disagree most (lowest F1 first; pages in full agreement are left out). */
+  worstPages: z.array(pageAgreementSchema),
+});
+
 export const streamEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("snapshot"), document: documentSchema, pages: z.array(pageSchema) }),
   z.object({ type: z.literal("status"), document: documentSchema }),
   z.object({ type: z.literal("page"), page: pageSchema }),
+  /** A later run (2, 3, …) started, settled a page (`pageNumber`), finished, was cancelled or retried. */
+  z.object({ type: z.literal("run"), run: runSchema, pageNumber: z.number().nullable() }),
 ]);
 
 export const documentListSchema = z.object({
@@ -157,4 +189,7 @@ export type DocumentDto = z.infer<typeof documentSchema>;
 export type PageDto = z.infer<typeof pageSchema>;
 export type DetectionDto = z.infer<typeof detectionSchema>;
 export type StreamEvent = z.infer<typeof streamEventSchema>;
+export type RunDto = z.infer<typeof runSchema>;
+export type RunAgreementDto = z.infer<typeof runAgreementSchema>;
+export type PageAgreementDto = z.infer<typeof pageAgreementSchema>;
 export type DocumentStatusDto = z.infer<typeof documentStatusSchema>;

@@ -39,13 +39,15 @@ const pageV2 = pageV1.extend({
 const head = {
   document: z.object({ id: z.string(), filename: z.string(), status: z.string(), pageCount: z.number().nullable() }),
   model: z.object({ id: z.string().nullable(), name: z.string().nullable(), version: z.string().nullable(), kind: z.string().nullable() }),
+  /** The run whose detections these are (1: the document's own processing); absent in exports from before runs. */
+  run: z.number().optional(),
 };
 export const detectionsJsonV1 = z.object({ schema: z.literal("pagewise.detections/v1"), ...head, pages: z.array(pageV1) });
 export const detectionsJsonV2 = z.object({ schema: z.literal("pagewise.detections/v2"), ...head, pages: z.array(pageV2) });
 export type DetectionsJson = z.infer<typeof detectionsJsonV2>;
 
 export const cocoExportSchema = z.object({
-  info: z.object({ description: z.string(), model: z.string().nullable(), version: z.string().nullable() }),
+  info: z.object({ description: z.string(), model: z.string().nullable(), version: z.string().nullable(), run: z.number().optional() }),
   images: z.array(z.object({ id: z.number(), file_name: z.string(), width: z.number().nullable(), height: z.number().nullable() })),
   categories: z.array(z.object({ id: z.number(), name: z.string() })),
   annotations: z.array(

@@ -59,9 +59,9 @@ function region(doc: Document, page: Page, d: DetectionRow, headingLevel: () => 
   return lines.map(escapeLine).join("\n\n");
 }
 
-export function toMarkdown(doc: Document, pages: Page[], detections: DetectionRow[]): string {
+export function toMarkdown(doc: Document, pages: Page[], detections: DetectionRow[], run = 1): string {
   const model = doc.modelName ?? doc.modelId ?? "unknown model";
-  const out = [`<!-- ${doc.filename}: regions by ${model}${doc.modelKind ? ` (${doc.modelKind})` : ""}, exported by Pagewise -->`];
+  const out = [`<!-- ${doc.filename}: regions by ${model}${doc.modelKind ? ` (${doc.modelKind})` : ""}, run ${run}, exported by Pagewise -->`];
   let titles = 0;
   const headingLevel = () => (titles++ === 0 ? 1 : 2);
   for (const { page, regions } of pagesInOrder(pages, detections)) {

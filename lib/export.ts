@@ -7,12 +7,13 @@ import type { CocoExport, DetectionsJson } from "./export-schema";
  * its source and reading order, and each page's text layer state and unassigned text; it is v1 plus fields.
  * Detections come in reading order (as the database returns them).
  */
-export function toDetectionsJson(doc: Document, pages: Page[], detections: DetectionRow[]): DetectionsJson {
+export function toDetectionsJson(doc: Document, pages: Page[], detections: DetectionRow[], run = 1): DetectionsJson {
   const byPage = groupBy(detections, (d) => d.pageId);
   return {
     schema: "pagewise.detections/v2",
     document: { id: doc.id, filename: doc.filename, status: doc.status, pageCount: doc.pageCount },
     model: { id: doc.modelId, name: doc.modelName, version: doc.modelVersion, kind: doc.modelKind },
+    run,
     pages: pages.map((p) => ({
       pageNumber: p.pageNumber,
       status: p.status,
@@ -44,7 +45,7 @@ export function toDetectionsJson(doc: Document, pages: Page[], detections: Detec
  * the model's label map (category id = class index + 1), or, for a document processed before label maps
  * were stored, the classes its detections have.
  */
-export function toCoco(doc: Document, pages: Page[], detections: DetectionRow[]): CocoExport {
+export function toCoco(doc: Document, pages: Page[], detections: DetectionRow[], run = 1): CocoExport {
   const byPage = groupBy(detections, (d) => d.pageId);
   const categoryIds = new Map<string, number>();
   doc.modelLabels?.forEach((label, i) => categoryIds.has(label) || categoryIds.set(label, i + 1));
@@ -52,7 +53,7 @@ export function toCoco(doc: Document, pages: Page[], detections: DetectionRow[])
   let annotationId = 0;
   const done = pages.filter((p) => p.status === "done" && p.imageWidth && p.imageHeight);
   return {
-    info: { description: `Pagewise detections for ${doc.filename}`, model: doc.modelId, version: doc.modelVersion },
+    info: { description: `Pagewise detections for ${doc.filename} (run ${run})`, model: doc.modelId, version: doc.modelVersion, run },
     images: done.map((p) => ({ id: p.pageNumber, file_name: `page-${p.pageNumber}.${/\.(\w+)$/.exec(p.imageKey ?? "")?.[1] ?? "webp"}`, width: p.imageWidth, height: p.imageHeight })),
     categories: [...categoryIds].map(([name, id]) => ({ id, name })),
     annotations: done.flatMap((p) =>

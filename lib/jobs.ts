@@ -2,18 +2,24 @@ import { z } from "zod";
 
 /** Job definitions: id + zod schema + inferred type. Handlers live in worker/tasks/<id>.ts. */
 export const documentProcessPayload = z.object({ documentId: z.uuid() });
-export const pageDetectPayload = z.object({ documentId: z.uuid(), pageNumber: z.number().int().positive() });
+/** `run`: the run (per document) the detections are for; payloads from before runs have none and are run 1's. */
+export const pageDetectPayload = z.object({
+  documentId: z.uuid(),
+  pageNumber: z.number().int().positive(),
+  run: z.number().int().positive().default(1),
+});
 
 export const webhookDeliverPayload = z.object({ deliveryId: z.uuid() });
 
 export type DocumentProcessPayload = z.infer<typeof documentProcessPayload>;
-export type PageDetectPayload = z.infer<typeof pageDetectPayload>;
-export const pageOcrPayload = pageDetectPayload;
+export type PageDetectPayload = z.input<typeof pageDetectPayload>;
+export const pageOcrPayload = z.object({ documentId: z.uuid(), pageNumber: z.number().int().positive() });
 export type PageOcrPayload = z.infer<typeof pageOcrPayload>;
 
 export const jobKeys = {
   document: (documentId: string) => `document:${documentId}`,
-  page: (documentId: string, pageNumber: number) => `page:${documentId}:${pageNumber}`,
+  /** Run 1 keeps the key it had before runs existed (documents__settle and cancel look it up). */
+  page: (documentId: string, pageNumber: number, run = 1) => (run === 1 ? `page:${documentId}:${pageNumber}` : `page:${documentId}:${pageNumber}:run${run}`),
   ocr: (documentId: string, pageNumber: number) => `ocr:${documentId}:${pageNumber}`,
   webhook: (deliveryId: string) => `webhook:${deliveryId}`,
 };

@@ -3,8 +3,11 @@ import { apiKeyListSchema, createApiKeyRequestSchema, createApiKeyResponseSchema
 import {
   documentListQuerySchema,
   documentQuerySchema,
+  compareQuerySchema,
+  createRunRequestSchema,
   exportQuerySchema,
   loginRequestSchema,
+  pageQuerySchema,
   searchQuerySchema,
   webhookQuerySchema,
 } from "./api-query";
@@ -20,6 +23,9 @@ import {
   healthSchema,
   modelListSchema,
   pageSchema,
+  runAgreementSchema,
+  runListSchema,
+  runSchema,
   streamEventSchema,
 } from "./api-types";
 import { cocoExportSchema, detectionsJsonV2 } from "./export-schema";
@@ -50,6 +56,7 @@ const documentOnly = z.object({ document: documentSchema });
 const pageOnly = z.object({ page: pageSchema });
 const ok = z.object({ ok: z.literal(true) });
 const apiKeyOnly = z.object({ apiKey: apiKeySchema });
+const runOnly = z.object({ run: runSchema });
 
 const err = (description: string): Response => ({ description, schema: apiErrorSchema });
 const notFound = err("No such document, or not this caller's (another key's documents are 'not found' too).");
@@ -131,11 +138,14 @@ export const operations: Operation[] = [
           "text/markdown": z.string(),
           "text/plain": z.string(),
         },
-        headers: { "x-pagewise-model": "With markdown and text: the model that found the regions (id and kind)." },
+        headers: {
+          "x-pagewise-model": "With markdown and text: the model that found the regions (id and kind).",
+          "x-pagewise-run": "The run exported (run=N; default 1, the document's own processing).",
+        },
       },
-      400: err("Unknown format."),
+      400: err("Unknown format or not a run number."),
       401: unauthorized,
-      404: notFound,
+      404: err("No such document (or not this caller's), or no such run."),
     },
   },
   {
@@ -166,9 +176,58 @@ export const operations: Operation[] = [
   {
     method: "get",
     path: "/api/documents/{id}/pages/{page}",
-    summary: "One page with its detections.",
+    summary: "One page with its detections by one run (run=N; default 1, the document's own processing).",
     auth: "document",
-    responses: { 200: { description: "The page.", schema: pageOnly }, 400: err("Not a page number."), 401: unauthorized, 404: notFound },
+    query: pageQuerySchema,
+    responses: {
+      200: { description: "The page as that run saw it (status, model time, boxes and note are the run's; image and text layer the page's).", schema: pageOnly },
+      400: err("Not a page or run number."),
+      401: unauthorized,
+      404: err("No such document (or not this caller's), page, or run; or the run does not cover the page."),
+    },
+  },
+  {
+    method: "get",
+    path: "/api/documents/{id}/runs",
+    summary: "The document's runs: run 1 is its own processing, later runs re-detect its pages with another model.",
+    auth: "document",
+    responses: { 200: { description: "Every run, oldest first.", schema: runListSchema }, 401: unauthorized, 404: notFound },
+  },
+  {
+    method: "post",
+    path: "/api/documents/{id}/runs",
+    summary: "Run a finished document again with an installed model (admin): a new run over its rendered pages; its detections are kept apart.",
+    auth: "admin",
+    body: createRunRequestSchema,
+    responses: {
+      201: { description: "The new run (processing).", schema: runOnly },
+      400: err("Invalid body or no installed model with that id."),
+      401: unauthorized,
+      404: notFound,
+      409: err("The document is not done."),
+    },
+  },
+  {
+    method: "post",
+    path: "/api/documents/{id}/runs/{run}/cancel",
+    summary: "Cancel a later run in progress (admin); pages already running finish. Run 1 is cancelled with its document.",
+    auth: "admin",
+    responses: { 200: { description: "The run.", schema: runOnly }, 400: err("Not a run number."), 401: unauthorized, 404: err("No such document or run."), 409: err("Run 1, or not in progress.") },
+  },
+  {
+    method: "post",
+    path: "/api/documents/{id}/runs/{run}/retry",
+    summary: "Queue the failed and cancelled pages of a later run again (admin). Run 1 is retried with its document.",
+    auth: "admin",
+    responses: { 200: { description: "The run.", schema: runOnly }, 400: err("Not a run number."), 401: unauthorized, 404: err("No such document or run."), 409: err("Run 1, in progress, or nothing to retry.") },
+  },
+  {
+    method: "get",
+    path: "/api/documents/{id}/compare",
+    summary: "Agreement of run b with run a: matched-box F1 at IoU 0.5 per page (as the engine's fidelity report computes it, classes by label) and the pages where they disagree most.",
+    auth: "document",
+    query: compareQuerySchema,
+    responses: { 200: { description: "Over the pages both runs finished.", schema: runAgreementSchema }, 400: err("a or b is not a run number."), 401: unauthorized, 404: err("No such document or run.") },
   },
   {
     method: "get",

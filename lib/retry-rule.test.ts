@@ -7,6 +7,7 @@ import { classify, PageRangeError } from "../worker/render/classify";
 import { RETRIES_EXHAUSTED } from "../worker/tasks/documents__settle";
 import { DATABASE_ERROR, INTERNAL_ERROR, STORAGE_UNAVAILABLE } from "../worker/tasks/retry";
 import { UPLOAD_EXPIRED } from "../worker/tasks/uploads__expire";
+import { MODEL_NOT_SERVED } from "../worker/run-detect";
 import { PERMANENT_FAILURES, retryVerdict, TRANSIENT_FAILURES } from "./retry-rule";
 import { retryDocument } from "./server/document-actions";
 import { handle } from "./server/http";
@@ -16,6 +17,7 @@ const root = path.resolve(import.meta.dirname, "..");
 
 /** Every failure code a document or page can be left with, and whether a retry can help. */
 const EXPECTED: Record<string, boolean> = {
+  model_not_served: true,
   storage_unavailable: true,
   database_error: true,
   internal_error: true,
@@ -65,6 +67,7 @@ describe("retry only where it can help", () => {
       INTERNAL_ERROR.code,
       RETRIES_EXHAUSTED.code,
       UPLOAD_EXPIRED.code,
+      MODEL_NOT_SERVED,
       classify(Object.assign(new Error("Invalid PDF structure."), { name: "InvalidPDFException" }), "open").code,
       classify(Object.assign(new Error("No password given"), { name: "PasswordException" }), "open").code,
       classify(new PageRangeError(1, 0), "open").code,

@@ -14,6 +14,7 @@ export const TRANSIENT_FAILURES = {
   render_timeout: "a time limit was reached (a less busy worker may finish)",
   all_pages_failed: "every page failed, which may have been an outage or a time limit",
   ocr_language_missing: "the worker lacked the OCR language data (installing it lets a retry read the pages)",
+  model_not_served: "the worker that took the page serves another model (a worker with the run's model can finish it)",
 } as const;
 
 /** Failures a retry would meet again, each with what would help instead. */

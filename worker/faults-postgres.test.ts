@@ -40,7 +40,7 @@ function browser(documentId: string, hub: ReturnType<typeof createEventHub>) {
   let reconnects = 0;
   let stopped = false;
   const abort = new AbortController();
-  const ended = () => frames.some((f) => f.event.type !== "page" && ["done", "failed", "cancelled"].includes(f.event.document.status));
+  const ended = () => frames.some((f) => (f.event.type === "snapshot" || f.event.type === "status") && ["done", "failed", "cancelled"].includes(f.event.document.status));
   const done = (async () => {
     while (!stopped && !ended()) {
       const lastId = frames.at(-1)?.id ?? null;

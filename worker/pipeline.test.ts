@@ -4,7 +4,7 @@ import { createLogger } from "../lib/logger";
 import { headObject } from "../lib/s3";
 import { buildDocument, buildPdf, encryptedPdf, hugeMediaBoxPage, inkBoxes, notAPdf, slowPage, standardLayoutPage, truncatedPdf, zeroPagePdf } from "../scripts/fixtures/test-pdf";
 import { testContext, uploadPdf, waitForDocument } from "../scripts/test/context";
-import { iou } from "./model/iou";
+import { iou } from "../lib/iou";
 import { startWorker, type StartedWorker } from "./start";
 
 /** The whole page pipeline through the real queue: Postgres, S3 protocol, pdf.js, onnxruntime, no mocks. */

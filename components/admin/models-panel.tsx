@@ -1,9 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import { modelListSchema } from "@/lib/api-types";
-import { queryKeys } from "@/components/api/endpoints";
-import { apiJson } from "@/components/api/fetch-json";
+import { fetchModels, queryKeys } from "@/components/api/endpoints";
 import { formatDate } from "@/components/format";
 
 /** How often the list of workers is refreshed: heartbeats come every few seconds. */
@@ -14,7 +12,7 @@ export function ModelsPanel() {
   const list = useQuery({
     // Under the document lists' key, so signing in (which names the workers) refreshes it.
     queryKey: [...queryKeys.documentLists(), "models"],
-    queryFn: ({ signal }) => apiJson("/api/models", modelListSchema, { signal }),
+    queryFn: ({ signal }) => fetchModels(signal),
     refetchInterval: MODELS_POLL_MS,
   });
   if (!list.data) return null;

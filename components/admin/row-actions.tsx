@@ -2,6 +2,7 @@
 
 import type { DocumentDto } from "@/lib/api-types";
 import { retryVerdict } from "@/lib/retry-rule";
+import { RerunControl } from "./rerun-control";
 
 export type RowAction = "retry" | "cancel" | "delete";
 
@@ -25,6 +26,7 @@ export function RowActions({
   const verdict = retryVerdict({ status: document.status, errorCode: document.error?.code ?? null });
   return (
     <div className="flex flex-wrap items-center gap-1">
+      {document.status === "done" && <RerunControl document={document} />}
       {document.status === "failed" && !verdict.retryable && (
         <span data-testid="no-retry" className="max-w-56 text-xs text-ink-muted">
           No retry: {verdict.why}

@@ -5,7 +5,11 @@ import {
   documentListSchema,
   documentSchema,
   documentSearchSchema,
+  modelListSchema,
   pageSchema,
+  runAgreementSchema,
+  runListSchema,
+  runSchema,
   type DocumentStatusDto,
 } from "@/lib/api-types";
 import { z } from "zod";
@@ -16,6 +20,10 @@ export const queryKeys = {
   document: (id: string) => ["document", id] as const,
   documentSummary: (id: string) => ["document-summary", id] as const,
   page: (id: string, pageNumber: number) => ["page", id, pageNumber] as const,
+  /** A page as a later run saw it (run 1's is `page`, which the event stream keeps up to date). */
+  runPage: (id: string, run: number, pageNumber: number) => ["run-page", id, run, pageNumber] as const,
+  runs: (id: string) => ["runs", id] as const,
+  compare: (id: string, a: number, b: number, version: string) => ["compare", id, a, b, version] as const,
   documentList: (params: DocumentListParams) => ["documents", params] as const,
   documentLists: () => ["documents"] as const,
 };
@@ -24,7 +32,8 @@ const documentOnly = z.object({ document: documentSchema });
 const pageOnly = z.object({ page: pageSchema });
 
 export const documentUrl = (id: string) => `/api/documents/${encodeURIComponent(id)}`;
-export const exportUrl = (id: string, format: "json" | "coco" | "markdown" | "text") => `${documentUrl(id)}/export?format=${format}`;
+export const exportUrl = (id: string, format: "json" | "coco" | "markdown" | "text", run = 1) =>
+  `${documentUrl(id)}/export?format=${format}${run === 1 ? "" : `&run=${run}`}`;
 export const eventsUrl = (id: string) => `${documentUrl(id)}/events`;
 
 export const fetchDocument = (id: string, signal?: AbortSignal) => apiJson(documentUrl(id), documentDetailSchema, { signal });
@@ -32,6 +41,15 @@ export const fetchDocumentSummary = (id: string, signal?: AbortSignal) =>
   apiJson(`${documentUrl(id)}?pages=none`, documentOnly, { signal }).then((r) => r.document);
 export const fetchPage = (id: string, n: number, signal?: AbortSignal) =>
   apiJson(`${documentUrl(id)}/pages/${n}`, pageOnly, { signal }).then((r) => r.page);
+
+export const fetchRunPage = (id: string, run: number, n: number, signal?: AbortSignal) =>
+  apiJson(`${documentUrl(id)}/pages/${n}?run=${run}`, pageOnly, { signal }).then((r) => r.page);
+export const fetchRuns = (id: string, signal?: AbortSignal) => apiJson(`${documentUrl(id)}/runs`, runListSchema, { signal }).then((r) => r.runs);
+export const fetchCompare = (id: string, a: number, b: number, signal?: AbortSignal) =>
+  apiJson(`${documentUrl(id)}/compare?${new URLSearchParams({ a: String(a), b: String(b) })}`, runAgreementSchema, { signal });
+export const fetchModels = (signal?: AbortSignal) => apiJson("/api/models", modelListSchema, { signal });
+export const startRun = (id: string, model: string) =>
+  apiJson(`${documentUrl(id)}/runs`, z.object({ run: runSchema }), { method: "POST", json: { model } }).then((r) => r.run);
 
 export const searchDocument = (id: string, q: string, signal?: AbortSignal) =>
   apiJson(`${documentUrl(id)}/search?${new URLSearchParams({ q })}`, documentSearchSchema, { signal });

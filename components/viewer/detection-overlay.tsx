@@ -156,3 +156,41 @@ function BoxTooltip({ id, detection }: { id: string; detection: ShownDetection }
     </div>
   );
 }
+
+/**
+ * A second run's boxes over the same page, dashed and without fill so the first run's solid boxes stay
+ * readable beneath; not interactive (the first run's boxes keep the pointer and the keyboard).
+ */
+export function ComparisonOverlay({ detections, width, height, run }: { detections: DetectionDto[]; width: number; height: number; run: number }) {
+  return (
+    <svg
+      data-testid="overlay-compare"
+      data-run={run}
+      role="img"
+      aria-label={`Run ${run}: ${detections.length} regions, dashed`}
+      viewBox={`0 0 ${width} ${height}`}
+      preserveAspectRatio="none"
+      className="pointer-events-none absolute inset-0 h-full w-full"
+    >
+      {detections.map((d, i) => {
+        const [x1, y1, x2, y2] = d.box;
+        return (
+          <rect
+            key={i}
+            data-testid="compare-box"
+            data-label={d.label}
+            x={x1 * width}
+            y={y1 * height}
+            width={Math.max(0, (x2 - x1) * width)}
+            height={Math.max(0, (y2 - y1) * height)}
+            fill="none"
+            stroke={colorFor(d.label)}
+            strokeWidth={2.5}
+            strokeDasharray="9 5"
+            vectorEffect="non-scaling-stroke"
+          />
+        );
+      })}
+    </svg>
+  );
+}

@@ -1,5 +1,5 @@
 import type { QueryClient } from "@tanstack/react-query";
-import type { DocumentDto, PageDto, StreamEvent } from "@/lib/api-types";
+import type { DocumentDto, PageDto, RunDto, StreamEvent } from "@/lib/api-types";
 import { queryKeys } from "@/components/api/endpoints";
 
 export type DocumentDetail = { document: DocumentDto; pages: PageDto[] };
@@ -38,6 +38,12 @@ export function applyStreamEvent(client: QueryClient, documentId: string, event:
       return;
     case "status":
       client.setQueryData<DocumentDetail>(key, (old) => (old ? { ...old, document: event.document } : { document: event.document, pages: [] }));
+      return;
+    case "run":
+      client.setQueryData<RunDto[]>(queryKeys.runs(documentId), (old) =>
+        old ? (old.some((r) => r.number === event.run.number) ? old.map((r) => (r.number === event.run.number ? event.run : r)) : [...old, event.run]) : old,
+      );
+      if (event.pageNumber !== null) void client.invalidateQueries({ queryKey: queryKeys.runPage(documentId, event.run.number, event.pageNumber) });
       return;
     case "page": {
       client.setQueryData<DocumentDetail>(key, (old) => (old ? upsertPage(old, event.page) : old));

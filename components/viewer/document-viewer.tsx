@@ -4,13 +4,15 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useMemo, useState } from "react";
 import type { PageDto } from "@/lib/api-types";
-import { fetchDocument, queryKeys } from "@/components/api/endpoints";
+import { fetchCompare, fetchDocument, fetchRuns, queryKeys } from "@/components/api/endpoints";
 import { ApiError, errorMessage } from "@/components/api/fetch-json";
 import { DocumentHeader } from "./document-header";
 import { FindBar, type FindState } from "./find-bar";
 import { isTerminal, type DocumentDetail } from "./document-cache";
 import { PageStrip } from "./page-strip";
 import { PageView } from "./page-view";
+import { SINGLE_RUN, type RunView } from "./run-view";
+import { RunsPanel } from "./runs-panel";
 import { orderLabels } from "./palette";
 import { useDocumentStream } from "./use-document-stream";
 import { useLoadedDetections } from "./use-loaded-detections";
@@ -68,6 +70,29 @@ export function DocumentViewer({ id }: { id: string }) {
       }),
     [],
   );
+
+  // Runs: polled while one is in progress (the event stream is run 1's and ends with the document).
+  const runsQuery = useQuery({
+    queryKey: queryKeys.runs(id),
+    queryFn: ({ signal }) => fetchRuns(id, signal),
+    enabled: status !== undefined && isTerminal(status),
+    refetchInterval: (q) => (q.state.data?.some((r) => r.status === "processing" || r.status === "queued") ? 2000 : false),
+  });
+  const runs = useMemo(() => runsQuery.data ?? [], [runsQuery.data]);
+  const [picked, setPicked] = useState<RunView | null>(null);
+  const runView = useMemo<RunView>(
+    () => (runs.length < 2 ? SINGLE_RUN : (picked ?? { a: 1, b: runs.at(-1)!.number, showA: true, showB: true })),
+    [runs, picked],
+  );
+  const comparing = runView.b !== null && runView.b !== runView.a;
+  const progress = runs.map((r) => `${r.number}:${r.status}:${r.pagesDone}`).join(",");
+  const agreement = useQuery({
+    queryKey: queryKeys.compare(id, runView.a, runView.b ?? 0, progress),
+    queryFn: ({ signal }) => fetchCompare(id, runView.a, runView.b!, signal),
+    enabled: comparing,
+    placeholderData: (previous) => previous,
+  });
+  const agreementByPage = useMemo(() => new Map((comparing ? (agreement.data?.pages ?? []) : []).map((p) => [p.pageNumber, p])), [agreement.data, comparing]);
 
   const { counts, labels, loadedPages } = useLoadedDetections(id, threshold);
   const [find, setFind] = useState<FindState | null>(null);
@@ -130,6 +155,9 @@ export function DocumentViewer({ id }: { id: string }) {
     <div className="space-y-6" data-testid="document-viewer" data-document-id={document.id} data-status={document.status}>
       <DocumentHeader document={document} tally={tally} now={now} stream={stream} />
       <PageStrip pages={pages} done={done} />
+      {runs.length > 1 && (
+        <RunsPanel documentId={document.id} runs={runs} view={runView} onView={setPicked} agreement={comparing ? agreement.data : undefined} />
+      )}
       {pages.length > 0 && (
         <ViewerToolbar
           threshold={threshold}
@@ -151,6 +179,8 @@ export function DocumentViewer({ id }: { id: string }) {
               page={page}
               settings={settings}
               matches={matchesByPage.get(page.pageNumber)}
+              runs={runView}
+              agreement={agreementByPage.get(page.pageNumber)}
             />
           ))}
         </div>

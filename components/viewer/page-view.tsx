@@ -2,14 +2,23 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { memo, useMemo, useState } from "react";
-import type { PageDto } from "@/lib/api-types";
-import { fetchPage, queryKeys } from "@/components/api/endpoints";
+import type { PageAgreementDto, PageDto } from "@/lib/api-types";
+import { fetchPage, fetchRunPage, queryKeys } from "@/components/api/endpoints";
 import { errorMessage } from "@/components/api/fetch-json";
 import { StatusBadge } from "@/components/ui/status-badge";
-import { DetectionOverlay, type ShownDetection } from "./detection-overlay";
+import { ComparisonOverlay, DetectionOverlay, type ShownDetection } from "./detection-overlay";
 import { PageTextPanel, SelectedRegionText } from "./page-text";
 import { useNearViewport } from "./use-near-viewport";
+import { SINGLE_RUN, type RunView } from "./run-view";
 import type { ViewSettings } from "./view-settings";
+
+/** A page's detections by one run: run 1's under the key the event stream updates, a later run's under its own. */
+function pageQuery(documentId: string, pageNumber: number, run: number) {
+  return {
+    queryKey: (run === 1 ? queryKeys.page(documentId, pageNumber) : queryKeys.runPage(documentId, run, pageNumber)) as readonly unknown[],
+    queryFn: ({ signal }: { signal: AbortSignal }) => (run === 1 ? fetchPage(documentId, pageNumber, signal) : fetchRunPage(documentId, run, pageNumber, signal)),
+  };
+}
 
 /** US Letter, for pages whose size is not known yet. */
 const DEFAULT_ASPECT = { width: 612, height: 792 };
@@ -38,11 +47,17 @@ export const PageView = memo(function PageView({
   page,
   settings,
   matches,
+  runs = SINGLE_RUN,
+  agreement,
 }: {
   documentId: string;
   filename: string;
   page: PageDto;
   settings: ViewSettings;
+  /** The run drawn solid and the one drawn dashed over it (default: run 1 alone). */
+  runs?: RunView;
+  /** How far the two runs agree on this page. */
+  agreement?: PageAgreementDto;
   /** Find-in-document matches on this page; `current` is the one next/previous went to. */
   matches?: { box: [number, number, number, number]; current: boolean }[];
 }) {
@@ -51,13 +66,19 @@ export const PageView = memo(function PageView({
   const [ref, near] = useNearViewport<HTMLElement>();
   const size = pageSize(page);
   const done = page.status === "done";
-  const detail = useQuery({
-    queryKey: queryKeys.page(documentId, page.pageNumber),
-    queryFn: ({ signal }) => fetchPage(documentId, page.pageNumber, signal),
-    enabled: near && done,
+  const detail = useQuery({ ...pageQuery(documentId, page.pageNumber, runs.a), enabled: near && done, staleTime: Infinity });
+  const detections = detail.data?.status === "done" ? detail.data.detections : undefined;
+  const showCompare = runs.b !== null && runs.b !== runs.a && runs.showB;
+  const compared = useQuery({
+    ...pageQuery(documentId, page.pageNumber, runs.b ?? 1),
+    enabled: near && done && showCompare,
     staleTime: Infinity,
   });
-  const detections = detail.data?.status === "done" ? detail.data.detections : undefined;
+  const comparedDetections = compared.data?.status === "done" ? compared.data.detections : undefined;
+  const comparedShown = useMemo(
+    () => (comparedDetections ?? []).filter((d) => d.score >= settings.threshold && !settings.hidden.has(d.label)),
+    [comparedDetections, settings.threshold, settings.hidden],
+  );
 
   const shown = useMemo<ShownDetection[]>(
     () =>
@@ -92,9 +113,18 @@ export const PageView = memo(function PageView({
             {detections ? `${shown.length} of ${total} boxes shown` : `${total} boxes`}
           </span>
         )}
-        {done && page.renderMs !== null && page.inferMs !== null && (
+        {done && page.renderMs !== null && (detail.data ?? page).inferMs !== null && (
           <span className="text-ink-muted">
-            render {page.renderMs} ms · model {page.inferMs} ms
+            render {page.renderMs} ms · model {(detail.data ?? page).inferMs} ms{runs.b !== null ? ` (run ${runs.a})` : ""}
+          </span>
+        )}
+        {agreement && runs.b !== null && (
+          <span
+            data-testid="page-agreement"
+            title={`Matched-box F1 at IoU 0.5 of run ${runs.b} (${agreement.bBoxes} boxes) with run ${runs.a} (${agreement.aBoxes} boxes)`}
+            className={`rounded px-1.5 py-0.5 text-xs font-medium ${agreement.f1At50 >= 0.8 ? "bg-emerald-50 text-emerald-800" : agreement.f1At50 >= 0.5 ? "bg-amber-50 text-amber-900" : "bg-red-50 text-red-800"}`}
+          >
+            F1 {agreement.f1At50.toFixed(2)} · run {runs.a} vs {runs.b}
           </span>
         )}
       </header>
@@ -121,7 +151,10 @@ export const PageView = memo(function PageView({
         ) : (
           <PagePlaceholder page={page} />
         )}
-        {done && near && detections && (
+        {done && near && showCompare && comparedDetections && (
+          <ComparisonOverlay detections={comparedShown} width={size.width} height={size.height} run={runs.b!} />
+        )}
+        {done && near && detections && runs.showA && (
           <DetectionOverlay
             detections={shown}
             width={size.width}
@@ -152,7 +185,7 @@ export const PageView = memo(function PageView({
         )}
       </div>
       {selectedDetection && <SelectedRegionText detection={selectedDetection} onClose={() => setSelected(null)} />}
-      {done && detections && <PageTextPanel page={detail.data ?? page} detections={shown} onHover={setHovered} />}
+      {done && detections && runs.showA && <PageTextPanel page={detail.data ?? page} detections={shown} onHover={setHovered} />}
     </section>
   );
 });

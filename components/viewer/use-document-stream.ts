@@ -35,7 +35,7 @@ export function useDocumentStream(documentId: string, active: boolean): StreamSt
       if (!parsed.success) return;
       const event = parsed.data;
       applyStreamEvent(client, documentId, event);
-      if (event.type !== "page" && isTerminal(event.document.status)) {
+      if ((event.type === "snapshot" || event.type === "status") && isTerminal(event.document.status)) {
         source.close();
         // The end can change pages without page events (cancelled pages) and pages finished between the
         // snapshot and the end may have been skipped: read the document again, and pages when shown.

@@ -2,7 +2,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { WorkerUtils } from "graphile-worker";
 import type { Db } from "../../db/client";
 import { deleteDocumentRow, getDocument, transitionDocument } from "../../db/documents";
-import { detections, pages, type Document } from "../../db/schema";
+import { detections, pages, runPages, type Document } from "../../db/schema";
 import { env } from "../env";
 import { AppError } from "../errors";
 import { retryVerdict } from "../retry-rule";
@@ -54,6 +54,10 @@ export async function cancelDocument(deps: Deps, id: string): Promise<Document> 
         .update(pages)
         .set({ status: "cancelled" })
         .where(and(eq(pages.documentId, id), eq(pages.status, "pending")));
+      await tx
+        .update(runPages)
+        .set({ status: "cancelled" })
+        .where(and(eq(runPages.documentId, id), eq(runPages.runNumber, 1), eq(runPages.status, "pending")));
     }
     return result;
   });

@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client";
 import { eventsAfter, getDocument, getPage, lastEventId, listPages, pageDetections } from "../../db/documents";
-import { toDocumentDto, toPageDto } from "../../db/dto";
+import { toDocumentDto, toPageDto, toRunDto } from "../../db/dto";
+import { listRunsWithPages } from "../../db/runs";
 import { servedModels } from "../../db/workers";
 import { env } from "../env";
 import type { StreamEvent } from "../api-types";
@@ -52,7 +53,12 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
             cursor = event.id;
             const out = await render(deps.db, documentId, event.type, event.payload as Record<string, unknown>);
             if (out) controller.enqueue(frame(event.id, out));
-            if (event.type === "status" && TERMINAL.has(String((event.payload as { status?: string }).status))) return close();
+            // A replayed history ends where the document ended, unless a later run is still in progress; a run
+            // event (which carries the run as it is now) ends the stream once that run and the document are over.
+            const over =
+              (event.type === "status" && TERMINAL.has(String((event.payload as { status?: string }).status))) ||
+              (out?.type === "run" && TERMINAL.has(out.run.status));
+            if (over && (await ended(deps.db, documentId))) return close();
           }
         }).catch(() => close());
         return draining;
@@ -67,7 +73,7 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
       controller.enqueue(frame(snapshotId, { type: "snapshot", document: toDocumentDto(doc, await servedModels(deps.db, env().WORKER_DEAD_AFTER_MS)), pages: pageRows.map((p) => toPageDto(p)) }));
       cursor = lastSeen !== null && lastSeen < snapshotId ? lastSeen : snapshotId;
       snapshotSent = true;
-      if (TERMINAL.has(doc.status) && cursor >= snapshotId) return close();
+      if (TERMINAL.has(doc.status) && cursor >= snapshotId && !(await runActive(deps.db, documentId))) return close();
       heartbeat = setInterval(() => {
         if (!closed) controller.enqueue(encoder.encode(`: heartbeat ${Date.now()}\n\n`));
       }, HEARTBEAT_MS);
@@ -82,6 +88,11 @@ export function documentEventStream(deps: { db: Db; hub: EventHub }, documentId:
 }
 
 async function render(db: Db, documentId: string, type: string, payload: Record<string, unknown>): Promise<StreamEvent | null> {
+  if (type === "run" && typeof payload.run === "number") {
+    const found = (await listRunsWithPages(db, documentId)).find((r) => r.run.number === payload.run);
+    if (!found) return null;
+    return { type: "run", run: toRunDto(found.run, found.pageCount), pageNumber: typeof payload.pageNumber === "number" ? payload.pageNumber : null };
+  }
   if (type === "page" && typeof payload.pageNumber === "number") {
     const page = await getPage(db, documentId, payload.pageNumber);
     if (!page) return null;
@@ -90,4 +101,15 @@ async function render(db: Db, documentId: string, type: string, payload: Record<
   }
   const doc = await getDocument(db, documentId);
   return doc ? { type: "status", document: toDocumentDto(doc, await servedModels(db, env().WORKER_DEAD_AFTER_MS)) } : null;
+}
+
+/** A later run still in progress keeps the stream of a finished document open. */
+async function runActive(db: Db, documentId: string) {
+  return (await listRunsWithPages(db, documentId)).some(({ run }) => run.number > 1 && (run.status === "queued" || run.status === "processing"));
+}
+
+/** The stream ends when the document has ended and no later run is in progress. */
+async function ended(db: Db, documentId: string) {
+  const doc = await getDocument(db, documentId);
+  return !doc || (TERMINAL.has(doc.status) && !(await runActive(db, documentId)));
 }

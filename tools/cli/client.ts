@@ -114,7 +114,7 @@ export function createClient(opts: { url: string; key?: string }) {
               const event = streamEventSchema.parse(JSON.parse(data));
               onEvent(event);
               failures = 0;
-              if (event.type !== "page" && ["done", "failed", "cancelled"].includes(event.document.status)) {
+              if ((event.type === "snapshot" || event.type === "status") && ["done", "failed", "cancelled"].includes(event.document.status)) {
                 await reader.cancel().catch(() => {});
                 return event.document;
               }

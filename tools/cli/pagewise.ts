@@ -93,7 +93,8 @@ async function processFile(client: Client, file: string, opts: Options, progress
           total = event.document.pageCount;
           for (const p of event.pages) if (p.status === "done" || p.status === "failed") done.add(p.pageNumber);
         } else if (event.type === "status") total = event.document.pageCount;
-        else if (event.page.status === "done" || event.page.status === "failed") done.add(event.page.pageNumber);
+        else if (event.type === "page" && (event.page.status === "done" || event.page.status === "failed")) done.add(event.page.pageNumber);
+        if (event.type === "run") return;
         const waiting = event.type === "page" ? null : event.document.waiting;
         if (waiting) progress.update(label, waiting.message, { important: true });
         else progress.update(label, pageProgress(done.size, total, startedAt), { important: event.type !== "page" || event.page.status !== "processing" });

@@ -8,7 +8,7 @@ import { buildPdf, inkBoxes, standardLayoutPage, type PageSpec } from "../../scr
 import { createRenderer } from "../render/renderer";
 import { BASELINE_LABELS, buildBaselineModel } from "./baseline-graph";
 import { checkContract } from "./contract";
-import { iou } from "./iou";
+import { iou } from "../../lib/iou";
 import { buildThrowsOnBlankModel } from "./test-models";
 
 type Box = [number, number, number, number];

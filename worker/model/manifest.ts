@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { agreementSchema } from "./match";
+import { agreementSchema } from "../../lib/match";
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
 const pageFiles = z.array(z.object({ sha256: sha256Hex, pages: z.number().int().nonnegative(), generated: z.boolean() }));

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { iou } from "./iou";
+import { iou } from "../../lib/iou";
 import { readModelFolder } from "./manifest";
 import { PILLOW_SAMPLE, preprocessSamplePage, sha256 } from "./sample-page-reference";
 import { loadModel, type LoadedModel } from "./session";

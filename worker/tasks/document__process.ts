@@ -4,6 +4,7 @@ import { startProcessing } from "../../db/pages";
 import { isAppError } from "../../lib/errors";
 import { documentProcessPayload, jobKeys, MAX_ATTEMPTS } from "../../lib/jobs";
 import { detectJobRouting } from "../../lib/models/routing";
+import { enqueueRunPages } from "../../lib/run-jobs";
 import { selectPages } from "../../lib/page-range";
 import type { WorkerDeps } from "../deps";
 import { classifyFailure, isLastAttempt } from "./retry";
@@ -82,14 +83,7 @@ export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
       selection.pages,
     );
     if (!started) return;
-    await helpers.addJobs(
-      openPages.map((pageNumber) => ({
-        identifier: detectJobRouting(manifest.id).pageTask,
-        payload: { documentId, pageNumber },
-        jobKey: jobKeys.page(documentId, pageNumber),
-        maxAttempts: MAX_ATTEMPTS.page,
-      })),
-    );
+    await enqueueRunPages(helpers, { documentId, number: 1, modelId: manifest.id }, openPages);
     log.info("queued pages", { pageCount, queued: openPages.length });
   };
 }

@@ -9,7 +9,7 @@ import { buildDocument, inkBoxes, standardLayoutPage } from "../../scripts/fixtu
 import { testContext, uploadPdf } from "../../scripts/test/context";
 import type { WorkerDeps } from "../deps";
 import { BASELINE_DIR, ensureBaselineModel } from "../model/baseline";
-import { iou } from "../model/iou";
+import { iou } from "../../lib/iou";
 import { readModelFolder } from "../model/manifest";
 import { loadModel, type LoadedModel } from "../model/session";
 import { createPdfCache } from "../pdf-cache";

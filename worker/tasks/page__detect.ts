@@ -8,6 +8,7 @@ import type { WorkerDeps } from "../deps";
 import { freeNow } from "../free-buffer";
 import { ModelRunError } from "../model/session";
 import { renderPolicy } from "../model/policy";
+import { detectRunPage } from "../run-detect";
 import { pageContent } from "../text/page-content";
 import { classifyFailure, isLastAttempt } from "./retry";
 
@@ -29,8 +30,9 @@ const ocrNote = (note: string | null, ocr: "on" | "off") =>
 /** Renders one page, runs the model on it and stores image + detections. */
 export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
   return async (payload, helpers) => {
-    const { documentId, pageNumber } = pageDetectPayload.parse(payload);
-    const log = deps.logger.scope({ jobId: helpers.job.id, task: "page__detect", documentId, pageNumber });
+    const { documentId, pageNumber, run } = pageDetectPayload.parse(payload);
+    const log = deps.logger.scope({ jobId: helpers.job.id, task: "page__detect", documentId, pageNumber, ...(run === 1 ? {} : { run }) });
+    if (run !== 1) return detectRunPage(deps, helpers, log, documentId, pageNumber, run);
     const [doc, page] = await Promise.all([getDocument(deps.db, documentId), getPage(deps.db, documentId, pageNumber)]);
     if (!doc || !page || doc.status !== "processing" || page.status === "done" || page.status === "cancelled") {
       log.debug("nothing to do", { status: doc?.status ?? "deleted", page: page?.status });

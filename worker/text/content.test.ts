@@ -9,7 +9,7 @@ import { documentEventStream } from "../../lib/server/stream";
 import { sseReader } from "../../scripts/test/sse";
 import { blockTexts, buildPdf, displayedInkBoxes, invisibleTextPage, paperPage } from "../../scripts/fixtures/test-pdf";
 import { testContext, uploadPdf, waitForDocument } from "../../scripts/test/context";
-import { iou } from "../model/iou";
+import { iou } from "../../lib/iou";
 import { startWorker, type StartedWorker } from "../start";
 
 /**

@@ -6,7 +6,7 @@ import * as ort from "onnxruntime-node";
 import { checkContract } from "../contract";
 import { decodeDetections } from "../decode";
 import type { ModelManifest } from "../manifest";
-import type { ScoredBox } from "../match";
+import type { ScoredBox } from "../../../lib/match";
 import type { ResizePolicy } from "../policy";
 import type { RenderedPage } from "../../render/protocol";
 

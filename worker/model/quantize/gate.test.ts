@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Agreement } from "../match";
+import type { Agreement } from "../../../lib/match";
 import { judge } from "./optimize";
 
 const agreement = (f1At50: number, referenceBoxes: number): Agreement => ({

@@ -6,7 +6,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createRequire } from "node:module";
 import * as ort from "onnxruntime-node";
-import { compareRuns, type Agreement, type PagePair } from "../match";
+import { compareRuns, type Agreement, type PagePair } from "../../../lib/match";
 import type { ModelManifest, Quantization } from "../manifest";
 import { fileSha256, sessionOptions, type SessionTuning } from "../session";
 import type { Adapter } from "./adapters";

@@ -1,5 +1,8 @@
 import { getPage, pageDetections } from "@/db/documents";
-import { toPageDto } from "@/db/dto";
+import { toRunPageDto } from "@/db/dto";
+import { getRunPage } from "@/db/runs";
+import { pageQuerySchema } from "@/lib/api-query";
+import { mustGetRun } from "@/lib/server/run-actions";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { identifyCaller, visibleDocument } from "@/lib/server/callers";
@@ -15,9 +18,16 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     await visibleDocument({ db: db() }, await identifyCaller({ db: db(), env: env() }, request), id);
     const n = pageNumberSchema.safeParse(raw.page);
     if (!n.success) throw new AppError("invalid_id", "bad page number", "That is not a valid page number.");
+    const query = pageQuerySchema.safeParse({ run: new URL(request.url).searchParams.get("run") ?? undefined });
+    if (!query.success) throw new AppError("validation_failed", "bad run", "run must be a run number (1, 2, …).");
+    const { run } = query.data;
+    if (run !== 1) await mustGetRun(db(), id, run);
     const page = await getPage(db(), id, n.data);
     if (!page) notFound("Page");
-    const dets = page.status === "done" ? await pageDetections(db(), page.id) : [];
-    return Response.json({ page: toPageDto(page, dets) });
+    const result = run === 1 ? undefined : await getRunPage(db(), id, run, page.pageNumber);
+    if (run !== 1 && !result) throw new AppError("not_found", "page not in run", `Run ${run} does not cover page ${page.pageNumber}.`);
+    const status = result ? result.status : page.status;
+    const dets = status === "done" ? await pageDetections(db(), page.id, run) : [];
+    return Response.json({ page: toRunPageDto(page, result, dets) });
   });
 }
