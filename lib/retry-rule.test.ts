@@ -32,6 +32,7 @@ const EXPECTED: Record<string, boolean> = {
   upload_expired: false,
   image_invalid: false,
   image_too_large: false,
+  image_unsupported: false,
   pages_out_of_range: false,
   ocr_language_missing: true,
 };
