@@ -4,6 +4,7 @@ import type { Db } from "../../db/client";
 import { failDocument, getDocument, insertDocument, transitionDocument } from "../../db/documents";
 import type { Document } from "../../db/schema";
 import type { Env } from "../env";
+import { acceptedContentType, ACCEPTED_NAMES } from "../accepted-files";
 import { AppError } from "../errors";
 import { imageEndsWell, imageHeaderSize, KIND_NAMES, sniffFileType, type FileKind } from "../file-type";
 import { normalisePageRange } from "../page-range";
@@ -11,26 +12,12 @@ import { readTiffLayout, tiffFrameProblem } from "../tiff-layout";
 import { jobKeys, MAX_ATTEMPTS } from "../jobs";
 import { deletePrefix, headObject, objectKeys, presignUpload, readObjectHead, readObjectTail, UPLOAD_URL_TTL_SECONDS, type Storage } from "../s3";
 
-export const PDF_CONTENT_TYPE = "application/pdf";
-/** Images processed as documents (a TIFF: one page per frame), by declared type or, without one, by extension. */
-export const IMAGE_CONTENT_TYPES: Record<string, RegExp> = {
-  "image/png": /\.png$/i,
-  "image/jpeg": /\.jpe?g$/i,
-  "image/webp": /\.webp$/i,
-  "image/tiff": /\.tiff?$/i,
-};
 const IMAGE_KINDS = new Set<FileKind>(["png", "jpeg", "webp", "tiff"]);
 /** Same figure as the render thread's decode cap (worker/render/image-page.ts). */
 export const MAX_IMAGE_PIXELS = 100_000_000;
 /** Enough of the file to find a JPEG's frame header behind typical metadata. */
 const IMAGE_HEAD_BYTES = 64 * 1024;
 
-function acceptedContentType(declared: string, filename: string): string | null {
-  if (declared === PDF_CONTENT_TYPE || (declared === "" && /\.pdf$/i.test(filename))) return PDF_CONTENT_TYPE;
-  if (declared in IMAGE_CONTENT_TYPES) return declared;
-  if (declared === "") for (const [type, ext] of Object.entries(IMAGE_CONTENT_TYPES)) if (ext.test(filename)) return type;
-  return null;
-}
 const MAX_FILENAME_LENGTH = 200;
 
 /**
@@ -60,7 +47,7 @@ export async function createUpload(
   const filename = cleanFilename(input.filename);
   const contentType = acceptedContentType(input.contentType, filename);
   if (!contentType) {
-    throw new AppError("unsupported_type", `content type ${input.contentType}`, "Only PDF files and PNG, JPEG, WebP or TIFF images can be processed.");
+    throw new AppError("unsupported_type", `content type ${input.contentType}`, `Only ${ACCEPTED_NAMES} files can be processed.`);
   }
   const pageRange = input.pages === undefined ? null : normalisePageRange(input.pages);
   const id = randomUUID();
