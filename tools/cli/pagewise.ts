@@ -95,7 +95,7 @@ async function processFile(client: Client, file: string, opts: Options, progress
       return { file, ok: false, message: reason };
     }
     const body = await client.exportDocument(document.id, opts.format);
-    let name = label.replace(/\.(pdf|png|jpe?g|webp)$/i, "") || "document";
+    let name = label.replace(/\.(pdf|png|jpe?g|webp|tiff?)$/i, "") || "document";
     while (outNames.has(name)) name += "_";
     outNames.add(name);
     const output = path.join(opts.out, name + (EXTENSIONS[opts.format] ?? `.${opts.format}`));
