@@ -10,8 +10,8 @@ export const MAX_TIFF_FRAMES_READ = 100_000;
 /** Same figure as the render thread's decode cap for other images (worker/render/image-page.ts). */
 export const MAX_TIFF_FRAME_PIXELS = 100_000_000;
 /**
- * Memory one frame may need while it is decoded: the decoder's samples, the RGBA copy and the canvas it is
- * drawn from. 768 MiB lets an A3 page scanned at 600 dpi in 8-bit RGB through.
+ * Memory one frame may need while it is decoded (see `tiffDecodeBytes`). 768 MiB lets an A4 page scanned at
+ * 600 dpi through in 8-bit RGB (600 MiB), and refuses A3 at 600 dpi in RGB (1.2 GiB).
  */
 export const MAX_TIFF_DECODE_BYTES = 768 * 1024 * 1024;
 
@@ -133,10 +133,14 @@ export const TIFF_SUPPORTED =
 
 export type FrameProblem = { code: "image_invalid" | "image_too_large" | "image_unsupported"; message: string };
 
-/** Bytes a frame needs while it is decoded (see MAX_TIFF_DECODE_BYTES). */
+/**
+ * Bytes a frame needs while it is decoded, per pixel: its samples twice (the decompressed strips and the
+ * decoder's array), then RGBA three times (the copy, the canvas it is put on, the image data passed in).
+ * scripts/bench-tiff.ts measured 14 bytes per pixel of peak RSS for 8-bit gray at 600 dpi: this formula's figure.
+ */
 export function tiffDecodeBytes(frame: TiffFrame): number {
   const sampleBytes = Math.max(1, Math.ceil(Math.max(...frame.bitsPerSample, 1) / 8));
-  return frame.width * frame.height * (frame.samplesPerPixel * sampleBytes + 8);
+  return frame.width * frame.height * (2 * frame.samplesPerPixel * sampleBytes + 12);
 }
 
 /**

@@ -181,7 +181,7 @@ describe("TIFF documents", () => {
     expect(cutData).toMatchObject({ status: "failed", errorCode: "image_invalid", errorMessage: "The TIFF is truncated: its image data goes past the end of the file." });
     expect(empty).toMatchObject({ status: "failed", errorCode: "image_invalid", errorMessage: "The image has no pixels (0x0)." });
     expect(huge).toMatchObject({ status: "failed", errorCode: "image_too_large", errorMessage: "The image is 100000x100000 pixels; the limit is 100 megapixels." });
-    expect(hugeBytes).toMatchObject({ status: "failed", errorCode: "image_too_large", errorMessage: "The image is 9000x9000 pixels of 3 samples; decoding it would take 1082 MiB, the limit is 768 MiB." });
+    expect(hugeBytes).toMatchObject({ status: "failed", errorCode: "image_too_large", errorMessage: "The image is 9000x9000 pixels of 3 samples; decoding it would take 1854 MiB, the limit is 768 MiB." });
     expect(jpegInTiff).toMatchObject({ status: "failed", errorCode: "image_unsupported", errorMessage: expect.stringMatching(/^The image uses JPEG compression, which Pagewise cannot decode\. Pagewise reads uncompressed, LZW and Deflate TIFFs/) });
 
     // Found by the worker from the frame directories, before any frame is decoded.
