@@ -81,6 +81,10 @@ describe("tiffFrameProblem", () => {
     // Under the pixel cap, over the memory cap: 16-bit RGB at 81 megapixels.
     expect(problem({ width: 9000, height: 9000, bits: 16, samplesPerPixel: 3, samples: new Uint16Array(3) })).toMatchObject({ code: "image_too_large", message: expect.stringMatching(/1854 MiB, the limit is 768 MiB/) });
     expect(problem({ ...gray(10, 10), stripByteCount: 10_000 })).toEqual({ code: "image_invalid", message: "The TIFF is truncated: its image data goes past the end of the file." });
+    const untagged = encodeTiff([gray(2, 2)]);
+    const entry = layoutOf(untagged).frames[0]!.offset + 2 + 4 * 12; // the fifth entry: PhotometricInterpretation
+    new DataView(untagged.buffer).setUint16(entry, 65000, true); // renamed to an unknown private tag
+    expect(tiffFrameProblem(layoutOf(untagged).frames[0]!, untagged.length, 0, 1)?.message).toMatch(/no PhotometricInterpretation tag/);
     const file = encodeTiff([gray(2, 2), gray(0, 0)]);
     const { frames } = layoutOf(file);
     expect(tiffFrameProblem(frames[1]!, file.length, 1, 2)?.message).toBe("Frame 2 of the TIFF has no pixels (0x0).");

@@ -164,7 +164,9 @@ export function tiffFrameProblem(frame: TiffFrame, fileSize: number, index: numb
   }
   const unsupported = (what: string): FrameProblem => ({ code: "image_unsupported", message: `${which} uses ${what}, which Pagewise cannot decode. ${TIFF_SUPPORTED}` });
   if (!DECODABLE_COMPRESSIONS.has(frame.compression)) return unsupported(`${COMPRESSIONS[frame.compression] ?? `compression ${frame.compression}`} compression`);
-  const photometric = frame.photometric ?? (frame.samplesPerPixel >= 3 ? 2 : 1);
+  // Required by the format, and the decoder cannot guess it.
+  if (frame.photometric === null) return { code: "image_invalid", message: `${which} does not say how its samples are coloured (no PhotometricInterpretation tag).` };
+  const photometric = frame.photometric;
   if (photometric > 3) return unsupported(`the ${PHOTOMETRICS[photometric] ?? `photometric ${photometric}`} colour model`);
   const bits = frame.bitsPerSample[0]!;
   if (frame.bitsPerSample.some((b) => b !== bits) || frame.sampleFormat !== 1) return unsupported("mixed or floating-point samples");
