@@ -136,7 +136,8 @@ export type FrameProblem = { code: "image_invalid" | "image_too_large" | "image_
 /**
  * Bytes a frame needs while it is decoded, per pixel: its samples twice (the decompressed strips and the
  * decoder's array), then RGBA three times (the copy, the canvas it is put on, the image data passed in).
- * scripts/bench-tiff.ts measured 14 bytes per pixel of peak RSS for 8-bit gray at 600 dpi: this formula's figure.
+ * scripts/bench-tiff.ts measured 14 bytes per pixel of peak RSS for 8-bit gray Deflate at 600 dpi: this formula's
+ * figure. LZW peaked about twice as high (the decoder grows its output buffer by doubling): an estimate, not a bound.
  */
 export function tiffDecodeBytes(frame: TiffFrame): number {
   const sampleBytes = Math.max(1, Math.ceil(Math.max(...frame.bitsPerSample, 1) / 8));
