@@ -14,7 +14,7 @@ export default async function HomePage() {
       <div className="space-y-2">
         <h1 className="text-2xl font-semibold tracking-tight">Find the layout of your PDFs</h1>
         <p className="max-w-2xl text-ink-muted">
-          Upload PDFs and Pagewise detects the text blocks, titles, lists, tables and figures on every page. Each page
+          Upload PDFs or scanned images and Pagewise detects the text blocks, titles, lists, tables and figures on every page. Each page
           appears as soon as it is processed.
         </p>
       </div>

@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { readFile } from "node:fs/promises";
 import { buildDocument, buildPdf, standardLayoutPage } from "../scripts/fixtures/test-pdf";
+import { encodeTiff } from "../scripts/test/tiff-fixture";
 import { dropFiles } from "./helpers";
 
 const SHORT = buildPdf([standardLayoutPage(), standardLayoutPage(), standardLayoutPage()]);
@@ -131,4 +132,26 @@ test("a file that is not a PDF gets a clear message and is not uploaded", async 
   const puts = sent.filter((r) => r.method === "PUT");
   expect(puts).toHaveLength(1);
   expect(sent.some((r) => r.body?.includes("hello") || r.url.includes("notes.txt"))).toBe(false);
+});
+
+test("a two-frame TIFF chosen in the picker becomes a two-page document, each page with its frame's image", async ({ page }) => {
+  const frame = (block: number) => {
+    const [width, height] = [600, 800];
+    const samples = new Uint8Array(width * height).fill(255);
+    for (let y = 100 + block * 200; y < 250 + block * 200; y++) samples.fill(0, y * width + 80, y * width + 520);
+    return { width, height, samples, compression: "deflate" as const };
+  };
+  await page.goto("/");
+  const input = page.getByTestId("file-input");
+  expect((await input.getAttribute("accept"))!.split(",")).toEqual(expect.arrayContaining(["application/pdf", "image/png", "image/jpeg", "image/webp", "image/tiff", ".tif"]));
+  await input.setInputFiles({ name: "scan.tif", mimeType: "image/tiff", buffer: Buffer.from(encodeTiff([frame(0), frame(1)])) });
+  await page.getByTestId("upload-row").filter({ hasText: "scan.tif" }).getByRole("link", { name: "Open scan.tif" }).click();
+  await expect(page.getByTestId("document-title")).toHaveText("scan.tif");
+  await expect(page.getByTestId("document-status")).toHaveAttribute("data-status", "done");
+  await expect(page.locator('[data-testid^="page-"][data-status="done"]')).toHaveCount(2);
+  for (const n of [1, 2]) {
+    const img = page.getByTestId(`page-${n}`).locator("img").first();
+    await expect(img).toHaveAttribute("src", new RegExp(`/pages/${n}/image$`));
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThan(0);
+  }
 });

@@ -117,7 +117,12 @@ export const documentListSchema = z.object({
 export const createUploadRequestSchema = z.object({
   filename: z.string().min(1).max(4096),
   sizeBytes: z.number().int().positive(),
-  contentType: z.string().max(255),
+  contentType: z
+    .string()
+    .max(255)
+    .describe(
+      "application/pdf, image/png, image/jpeg, image/webp or image/tiff (a TIFF is one page per frame); empty: taken from the filename's extension. At complete the stored bytes decide, not this.",
+    ),
   pages: pageRangeSchema.optional(),
   callbackUrl: z
     .url({ protocol: /^https?$/ })

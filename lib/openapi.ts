@@ -66,7 +66,7 @@ export const operations: Operation[] = [
   {
     method: "post",
     path: "/api/uploads",
-    summary: "Start an upload: the answer holds a presigned PUT URL the file goes to directly.",
+    summary: "Start an upload of a PDF or an image (PNG, JPEG, WebP; TIFF, one page per frame): the answer holds a presigned PUT URL the file goes to directly.",
     auth: "upload",
     body: createUploadRequestSchema,
     responses: {
@@ -74,14 +74,14 @@ export const operations: Operation[] = [
       400: err("Invalid body (including an invalid page selection, a refused callback URL, or `model` naming a model that is not installed: code unknown_model)."),
       401: unauthorized,
       413: err("Larger than MAX_UPLOAD_MB."),
-      415: err("Not a PDF, PNG, JPEG or WebP."),
+      415: err("contentType is not application/pdf, image/png, image/jpeg, image/webp or image/tiff (nor empty with a .pdf, .png, .jpg, .jpeg, .webp, .tif or .tiff filename)."),
       429: err("Too many uploads or requests."),
     },
   },
   {
     method: "post",
     path: "/api/documents/{id}/complete",
-    summary: "Say the PUT finished: the stored object is checked (size, magic bytes, image header) and the document queued.",
+    summary: "Say the PUT finished: the stored object is checked (size, magic bytes, image header, a TIFF's first frame) and the document queued.",
     auth: "document",
     responses: { 200: { description: "The document (queued, or failed with a reason).", schema: documentOnly }, 401: unauthorized, 404: notFound },
   },

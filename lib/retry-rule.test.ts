@@ -34,6 +34,7 @@ const EXPECTED: Record<string, boolean> = {
   upload_expired: false,
   image_invalid: false,
   image_too_large: false,
+  image_unsupported: false,
   pages_out_of_range: false,
   ocr_language_missing: true,
 };
@@ -47,10 +48,11 @@ function codesInSource(): Set<string> {
   const codes = new Set<string>();
   const read = (file: string) => readFileSync(path.join(root, file), "utf8");
   for (const file of files) {
-    for (const m of read(file).matchAll(/(?:\bcode: |errorCode: |new AppError\(\s*|failDocument\(\s*[\w.]+,\s*[\w.]+,\s*)"([a-z_]+)"/g)) codes.add(m[1]!);
+    for (const m of read(file).matchAll(/(?:\bcode: |errorCode: |new (?:AppError|ImageError)\(\s*|failDocument\(\s*[\w.]+,\s*[\w.]+,\s*)"([a-z_]+)"/g)) codes.add(m[1]!);
   }
   // The upload check fails documents with `problem` objects; its AppErrors are answers to requests (413, 415).
-  for (const m of read("lib/server/uploads.ts").matchAll(/\bcode: "([a-z_]+)"/g)) codes.add(m[1]!);
+  // So does the TIFF frame check it shares with the render thread.
+  for (const file of ["lib/server/uploads.ts", "lib/tiff-layout.ts"]) for (const m of read(file).matchAll(/\bcode: "([a-z_]+)"/g)) codes.add(m[1]!);
   // Never stored: the renderer turns it into a plain error, retried by the queue and then classified.
   codes.delete("io_error");
   // model:add's refusal (worker/model/install.ts, probe.ts): an answer on the command line, never a document's.

@@ -22,13 +22,14 @@ export const PERMANENT_FAILURES = {
   pdf_invalid: "The file is not a valid PDF, and a retry would read the same bytes. Upload a repaired file.",
   pdf_encrypted: "The PDF is password-protected. Upload a copy without a password.",
   pdf_no_pages: "The PDF has no pages.",
-  too_many_pages: "The PDF has more pages than MAX_PAGES allows. Split it, or raise the limit and upload it again.",
+  too_many_pages: "The PDF has more pages (or the TIFF more frames) than MAX_PAGES allows. Split it, or raise the limit and upload it again.",
   render_failed: "The renderer failed on this file (it could not draw it, or crashed on it); the same file would fail the same way.",
   upload_missing: "The file never arrived in storage. Upload it again.",
   size_mismatch: "The stored file is not the size that was declared. Upload it again.",
   upload_expired: "The upload was never completed. Upload the file again.",
   image_invalid: "The image could not be decoded, and a retry would read the same bytes. Upload a repaired file.",
   image_too_large: "The image has more pixels than allowed. Upload a smaller image.",
+  image_unsupported: "The image is stored in a way the decoder cannot read (a TIFF compression or colour model). Convert it (to PNG, or an LZW or Deflate TIFF) and upload it again.",
   pages_out_of_range: "The selected pages are not in the file. Upload it again with a page range inside the file.",
 } as const;
 

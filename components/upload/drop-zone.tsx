@@ -6,6 +6,7 @@ import type { DocumentDto, InstalledModelDto } from "@/lib/api-types";
 import { ModelPicker } from "./model-picker";
 import { queryKeys } from "@/components/api/endpoints";
 import { formatBytes } from "@/components/format";
+import { ACCEPT_ATTRIBUTE } from "@/lib/accepted-files";
 import { isTerminal } from "@/components/viewer/document-cache";
 import { DocumentRow } from "./document-row";
 import { useRecentDocuments } from "./recent-documents";
@@ -15,7 +16,7 @@ import { useUploads } from "./use-uploads";
 const hasFiles = (event: { dataTransfer: DataTransfer | null }) => Array.from(event.dataTransfer?.types ?? []).includes("Files");
 
 /**
- * Drag-and-drop (one or many PDFs) or a file picker; each file gets its own row with progress, and the
+ * Drag-and-drop (one or many PDFs or images) or a file picker; each file gets its own row with progress, and the
  * documents uploaded from this browser before (localStorage) are listed below them, followed live as well.
  */
 export function DropZone({ maxBytes, models = [] }: { maxBytes: number; models?: InstalledModelDto[] }) {
@@ -94,10 +95,10 @@ export function DropZone({ maxBytes, models = [] }: { maxBytes: number; models?:
           <path d="M12 16V4m0 0-4 4m4-4 4 4M4 16v2a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-2" strokeLinecap="round" strokeLinejoin="round" />
         </svg>
         <h2 id={`${inputId}-title`} className="text-lg font-medium">
-          Drop PDFs here
+          Drop PDFs or images here
         </h2>
         <p id={hintId} className="text-sm text-ink-muted">
-          One or many files, up to {formatBytes(maxBytes)} each.
+          PDF, PNG, JPEG, WebP or TIFF (one page per frame); one or many files, up to {formatBytes(maxBytes)} each.
         </p>
         <button
           type="button"
@@ -105,17 +106,17 @@ export function DropZone({ maxBytes, models = [] }: { maxBytes: number; models?:
           aria-describedby={hintId}
           className="rounded-md bg-accent-600 px-4 py-2 text-sm font-medium text-white hover:bg-accent-700"
         >
-          Choose PDF files
+          Choose files
         </button>
         <label htmlFor={inputId} className="sr-only">
-          PDF files to upload
+          PDF or image files to upload
         </label>
         <input
           ref={input}
           id={inputId}
           data-testid="file-input"
           type="file"
-          accept="application/pdf,.pdf"
+          accept={ACCEPT_ATTRIBUTE}
           multiple
           tabIndex={-1}
           className="sr-only"

@@ -1,13 +1,14 @@
 import type { DocumentDto } from "@/lib/api-types";
 import { completeUpload, createUpload } from "@/components/api/endpoints";
 import { formatBytes } from "@/components/format";
+import { acceptedContentType, ACCEPTED_NAMES } from "@/lib/accepted-files";
 
-export const PDF_TYPE = "application/pdf";
+/** The type a file is uploaded as: its own when accepted, else its extension's (a browser may declare another). */
+const uploadType = (file: File) => acceptedContentType(file.type, file.name) ?? acceptedContentType("", file.name);
 
-/** Client-side checks before anything is sent: a PDF (by MIME type or extension), not empty, under the limit. */
+/** Client-side checks before anything is sent: a PDF or image (by MIME type or extension), not empty, under the limit. */
 export function checkFile(file: File, maxBytes: number): string | null {
-  const looksPdf = file.type === PDF_TYPE || /\.pdf$/i.test(file.name);
-  if (!looksPdf) return `${file.name} is not a PDF. Only PDF files can be processed.`;
+  if (!uploadType(file)) return `${file.name} is not a PDF nor an image Pagewise reads. Only ${ACCEPTED_NAMES} files can be processed.`;
   if (file.size === 0) return `${file.name} is empty.`;
   if (file.size > maxBytes) return `${file.name} is ${formatBytes(file.size)}, over the ${formatBytes(maxBytes)} limit.`;
   return null;
@@ -53,13 +54,13 @@ export function putFile(
  * The whole upload of one file: ask for a presigned URL, send the bytes to storage, then tell the server
  * the upload is complete. Returns the document as the server left it (queued, or failed with a reason).
  */
-export async function uploadPdf(
+export async function uploadDocument(
   file: File,
   hooks: { onCreated: (document: DocumentDto) => void; onProgress: (loaded: number) => void; onSent: () => void },
   signal?: AbortSignal,
   model?: string,
 ): Promise<DocumentDto> {
-  const { document, upload } = await createUpload({ filename: file.name, sizeBytes: file.size, contentType: PDF_TYPE, model });
+  const { document, upload } = await createUpload({ filename: file.name, sizeBytes: file.size, contentType: uploadType(file)!, model });
   hooks.onCreated(document);
   await putFile(upload.url, upload.headers, file, hooks.onProgress, signal);
   hooks.onSent();

@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useReducer, useRef } from "react";
 import type { DocumentDto } from "@/lib/api-types";
 import { errorMessage } from "@/components/api/fetch-json";
-import { checkFile, uploadPdf } from "./upload-file";
+import { checkFile, uploadDocument } from "./upload-file";
 
 export type UploadPhase = "rejected" | "starting" | "uploading" | "verifying" | "queued" | "failed";
 
@@ -56,7 +56,7 @@ export function useUploads(maxBytes: number, onCreated: (documentId: string) => 
     const update = (patch: Partial<UploadItem>) => dispatch({ type: "update", key, patch });
     const controller = new AbortController();
     controllers.current.add(controller);
-    uploadPdf(
+    uploadDocument(
       file,
       {
         onCreated: (document) => {

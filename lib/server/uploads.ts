@@ -4,33 +4,22 @@ import type { Db } from "../../db/client";
 import { failDocument, getDocument, insertDocument, transitionDocument } from "../../db/documents";
 import type { Document } from "../../db/schema";
 import type { Env } from "../env";
+import { acceptedContentType, ACCEPTED_NAMES } from "../accepted-files";
 import { AppError } from "../errors";
 import { imageEndsWell, imageHeaderSize, KIND_NAMES, sniffFileType, type FileKind } from "../file-type";
 import { normalisePageRange } from "../page-range";
+import { readTiffLayout, tiffFrameProblem } from "../tiff-layout";
 import { jobKeys, MAX_ATTEMPTS } from "../jobs";
 import { chooseModel } from "../models/installed";
 import { detectJobRouting } from "../models/routing";
 import { deletePrefix, headObject, objectKeys, presignUpload, readObjectHead, readObjectTail, UPLOAD_URL_TTL_SECONDS, type Storage } from "../s3";
 
-export const PDF_CONTENT_TYPE = "application/pdf";
-/** Images processed as one-page documents, by declared type or, without one, by extension. */
-export const IMAGE_CONTENT_TYPES: Record<string, RegExp> = {
-  "image/png": /\.png$/i,
-  "image/jpeg": /\.jpe?g$/i,
-  "image/webp": /\.webp$/i,
-};
-const IMAGE_KINDS = new Set<FileKind>(["png", "jpeg", "webp"]);
+const IMAGE_KINDS = new Set<FileKind>(["png", "jpeg", "webp", "tiff"]);
 /** Same figure as the render thread's decode cap (worker/render/image-page.ts). */
 export const MAX_IMAGE_PIXELS = 100_000_000;
 /** Enough of the file to find a JPEG's frame header behind typical metadata. */
 const IMAGE_HEAD_BYTES = 64 * 1024;
 
-function acceptedContentType(declared: string, filename: string): string | null {
-  if (declared === PDF_CONTENT_TYPE || (declared === "" && /\.pdf$/i.test(filename))) return PDF_CONTENT_TYPE;
-  if (declared in IMAGE_CONTENT_TYPES) return declared;
-  if (declared === "") for (const [type, ext] of Object.entries(IMAGE_CONTENT_TYPES)) if (ext.test(filename)) return type;
-  return null;
-}
 const MAX_FILENAME_LENGTH = 200;
 
 /**
@@ -60,7 +49,7 @@ export async function createUpload(
   const filename = cleanFilename(input.filename);
   const contentType = acceptedContentType(input.contentType, filename);
   if (!contentType) {
-    throw new AppError("unsupported_type", `content type ${input.contentType}`, "Only PDF files and PNG, JPEG or WebP images can be processed.");
+    throw new AppError("unsupported_type", `content type ${input.contentType}`, `Only ${ACCEPTED_NAMES} files can be processed.`);
   }
   const pageRange = input.pages === undefined ? null : normalisePageRange(input.pages);
   const { manifest } = await chooseModel(deps.env, input.model);
@@ -113,7 +102,8 @@ export async function completeUpload(
   else {
     const head = await readObjectHead(deps.storage, doc.objectKey, IMAGE_HEAD_BYTES);
     const kind = sniffFileType(head);
-    problem = fileProblem(kind, head, IMAGE_KINDS.has(kind) ? await readObjectTail(deps.storage, doc.objectKey, doc.sizeBytes, 16) : new Uint8Array());
+    const tail = IMAGE_KINDS.has(kind) && kind !== "tiff" ? await readObjectTail(deps.storage, doc.objectKey, doc.sizeBytes, 16) : new Uint8Array();
+    problem = kind === "tiff" ? tiffProblem(head, doc.sizeBytes) : fileProblem(kind, head, tail);
   }
   if (problem) {
     const failed = await failDocument(deps.db, documentId, problem.code, problem.message);
@@ -126,12 +116,24 @@ export async function completeUpload(
   return queued ?? doc;
 }
 
+/**
+ * A TIFF's first frame, when its directory lies in the first bytes (writers may put it after the image
+ * data: then the render thread checks it, with every other frame, before any is decoded).
+ */
+function tiffProblem(head: Uint8Array, fileSize: number): { code: string; message: string } | null {
+  const layout = readTiffLayout(head, { firstOnly: true });
+  if (layout.ok) return tiffFrameProblem(layout.frames[0]!, fileSize, 0, 1);
+  if (!layout.short) return { code: "image_invalid", message: layout.message };
+  if (head.length < fileSize && layout.at <= fileSize) return null;
+  return { code: "image_invalid", message: "The TIFF is truncated: its frame directory goes past the end of the file." };
+}
+
 /** What a stored upload may be: a PDF, or a PNG, JPEG or WebP image whose header is sane; else the reason. */
 function fileProblem(kind: FileKind, head: Uint8Array, tail: Uint8Array): { code: string; message: string } | null {
   if (kind === "pdf") return null;
   if (!IMAGE_KINDS.has(kind)) {
     const what = kind === "unknown" ? "" : `: it is ${KIND_NAMES[kind]}`;
-    return { code: "pdf_invalid", message: `The file is not a PDF (it does not start with %PDF-) nor a PNG, JPEG or WebP image${what}.` };
+    return { code: "pdf_invalid", message: `The file is not a PDF (it does not start with %PDF-) nor a PNG, JPEG, WebP or TIFF image${what}.` };
   }
   const size = imageHeaderSize(kind, head);
   if (!size) {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../lib/logger";
 import { buildDocument, truncatedPdf } from "../../scripts/fixtures/test-pdf";
 import { testContext } from "../../scripts/test/context";
+import { encodeTiff } from "../../scripts/test/tiff-fixture";
 import { startRouteServer } from "../../scripts/test/route-server";
 import { startWorker, type StartedWorker } from "../../worker/start";
 
@@ -55,7 +56,7 @@ async function exportOf(id: string, format: string) {
 }
 
 describe("npx pagewise process", () => {
-  it("processes a folder of PDFs and writes exactly the API's exports, in json and coco", async () => {
+  it("processes a folder of PDFs and images and writes exactly the API's exports, in json and coco", async () => {
     const folder = path.join(work, "in");
     await rm(folder, { recursive: true, force: true });
     await import("node:fs/promises").then((fs) => fs.mkdir(folder));
@@ -69,22 +70,26 @@ describe("npx pagewise process", () => {
     g.fillStyle = "#000";
     g.fillRect(40, 40, 300, 80);
     await writeFile(path.join(folder, "gamma.png"), scan.toBuffer("image/png"));
+    const rgba = g.getImageData(0, 0, 400, 300).data;
+    const gray = new Uint8Array(400 * 300).map((_, i) => rgba[i * 4]!);
+    const frame = { width: 400, height: 300, samples: gray, compression: "deflate" as const };
+    await writeFile(path.join(folder, "delta.tif"), encodeTiff([frame, frame]));
 
     const json = await cli(["process", folder, "--url", server.url, "--key", key, "--out", "out-json"]);
-    expect(json.stderr).toContain("3 of 3 documents done.");
+    expect(json.stderr).toContain("4 of 4 documents done.");
     expect(json.code).toBe(0);
     expect(json.stderr).toMatch(/alpha\.pdf {2}\[#+\] 2\/2 pages {2}[\d.]+ pages\/min {2}ETA/);
     expect(json.stderr).toMatch(/beta\.pdf {2}done: 3 pages -> out-json\/beta\.detections\.json \(model: .*heuristic\)/);
-    expect((await readdir(path.join(work, "out-json"))).sort()).toEqual(["alpha.detections.json", "beta.detections.json", "gamma.detections.json"]);
+    expect((await readdir(path.join(work, "out-json"))).sort()).toEqual(["alpha.detections.json", "beta.detections.json", "delta.detections.json", "gamma.detections.json"]);
 
     const listed = (await (await fetch(`${server.url}/api/documents?sort=filename&dir=asc`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
       documents: { id: string; filename: string }[];
     };
-    for (const name of ["alpha", "beta", "gamma"]) {
+    for (const name of ["alpha", "beta", "gamma", "delta"]) {
       const doc = listed.documents.find((d) => d.filename.startsWith(`${name}.`))!;
       const written = await readFile(path.join(work, "out-json", `${name}.detections.json`), "utf8");
       expect(written).toBe(await exportOf(doc.id, "json"));
-      expect(JSON.parse(written).pages).toHaveLength({ alpha: 2, beta: 3, gamma: 1 }[name]!);
+      expect(JSON.parse(written).pages).toHaveLength({ alpha: 2, beta: 3, gamma: 1, delta: 2 }[name]!);
     }
 
     const coco = await cli(["process", path.join(folder, "alpha.pdf"), "--url", server.url, "--key", key, "--format", "coco", "--out", "out-coco", "--pages", "2", "--model", "baseline-heuristic"]);

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { acceptedContentType, ACCEPTED_NAMES } from "../../lib/accepted-files";
 import { pageRangeSchema } from "../../lib/page-range";
 import { createClient, ServerError, type Client } from "./client";
 import { bar, createProgress, formatBytes, pageProgress } from "./progress";
@@ -11,8 +12,8 @@ export const HELP = `pagewise: process documents with a Pagewise server from the
 Usage:
   npx pagewise process <files or folders...> --url <server> [options]
 
-Uploads each PDF or PNG/JPEG/WebP image (a folder: every such file in it, not recursive; an image is a
-one-page document) straight to storage through a presigned URL,
+Uploads each PDF or PNG/JPEG/WebP/TIFF image (a folder: every such file in it, not recursive; an image is a
+one-page document, a TIFF one page per frame) straight to storage through a presigned URL,
 follows the server's event stream page by page, and writes each document's export to --out.
 
 Options:
@@ -44,13 +45,7 @@ type Options = z.infer<typeof optionsSchema>;
 
 const EXTENSIONS: Record<string, string> = { json: ".detections.json", coco: ".coco.json", markdown: ".md", text: ".txt" };
 /** What the server takes, by file extension (the server checks the bytes). */
-const CONTENT_TYPES: [RegExp, string][] = [
-  [/\.pdf$/i, "application/pdf"],
-  [/\.png$/i, "image/png"],
-  [/\.jpe?g$/i, "image/jpeg"],
-  [/\.webp$/i, "image/webp"],
-];
-const contentTypeOf = (file: string) => CONTENT_TYPES.find(([ext]) => ext.test(file))?.[1];
+const contentTypeOf = (file: string) => acceptedContentType("", file) ?? undefined;
 
 class UsageError extends Error {}
 
@@ -64,7 +59,7 @@ async function collectFiles(inputs: string[]): Promise<string[]> {
       files.push(...names.map((n) => path.join(input, n)));
     } else files.push(input);
   }
-  if (!files.length) throw new UsageError("No PDF, PNG, JPEG or WebP files found in the given paths.");
+  if (!files.length) throw new UsageError(`No ${ACCEPTED_NAMES} files found in the given paths.`);
   return files;
 }
 
@@ -106,7 +101,7 @@ async function processFile(client: Client, file: string, opts: Options, progress
       return { file, ok: false, message: reason };
     }
     const body = await client.exportDocument(document.id, opts.format);
-    let name = label.replace(/\.(pdf|png|jpe?g|webp)$/i, "") || "document";
+    let name = label.replace(/\.(pdf|png|jpe?g|webp|tiff?)$/i, "") || "document";
     while (outNames.has(name)) name += "_";
     outNames.add(name);
     const output = path.join(opts.out, name + (EXTENSIONS[opts.format] ?? `.${opts.format}`));

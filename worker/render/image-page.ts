@@ -1,41 +1,44 @@
 /**
- * Images as one-page documents, inside the render thread: decoded by @napi-rs/canvas (PNG, JPEG, WebP),
- * drawn at the model's input size like a PDF page. 1 image pixel counts as 1 point (72 dpi).
+ * Images as documents, inside the render thread: PNG, JPEG and WebP decoded by @napi-rs/canvas as one
+ * page, TIFF one page per frame (tiff-frame.ts), drawn at the model's input size like a PDF page.
+ * 1 image pixel counts as 1 point (72 dpi).
  * Plain fields and functions only: the render thread runs on Node's type stripping.
  */
 import { loadImage, type Canvas, type Image } from "@napi-rs/canvas";
 import { open as openFile, readFile, stat } from "node:fs/promises";
-import { sniffFileType } from "../../lib/file-type";
+import { sniffFileType, type FileKind } from "../../lib/file-type";
 import { freeNow } from "../free-buffer";
 import { resizeBilinear, rgbaToChw } from "../model/preprocess";
-import type { RenderedPage, RenderRequest, ThreadError } from "./protocol";
+import { ImageError } from "./image-error";
+import type { RenderedPage, RenderRequest } from "./protocol";
 import { renderSize } from "./size";
+import { drawTiffFrame, openTiff } from "./tiff-frame";
+
+export { ImageError };
 
 /** Images decoded larger than this are refused (the header check at upload catches most before). */
 export const MAX_IMAGE_PIXELS = 100_000_000;
 
-/** An image that cannot be used; its message is for the user. */
-export class ImageError extends Error {
-  readonly threadError: ThreadError;
-  constructor(code: string, message: string, userMessage: string) {
-    super(message);
-    this.name = "ImageError";
-    this.threadError = { code, message, userMessage };
-  }
-}
+const IMAGE_KINDS = new Set<FileKind>(["png", "jpeg", "webp", "tiff"]);
 
-const IMAGE_KINDS = new Set(["png", "jpeg", "webp"]);
-
-/** True when the file starts like a PNG, JPEG or WebP image (anything else goes to pdf.js, as before). */
-export async function isImageFile(path: string): Promise<boolean> {
+/** "tiff", "image" (PNG, JPEG or WebP) or null: anything else goes to pdf.js, as before. */
+export async function imageFileKind(path: string): Promise<"tiff" | "image" | null> {
   const handle = await openFile(path, "r");
   try {
     const head = Buffer.alloc(16);
     const { bytesRead } = await handle.read(head, 0, 16, 0);
-    return IMAGE_KINDS.has(sniffFileType(head.subarray(0, bytesRead)));
+    const kind = sniffFileType(head.subarray(0, bytesRead));
+    return kind === "tiff" ? "tiff" : IMAGE_KINDS.has(kind) ? "image" : null;
   } finally {
     await handle.close();
   }
+}
+
+/** Pages of an image file: a TIFF's frames (each checked, none decoded), else one. */
+export async function openImageFile(path: string, kind: "tiff" | "image"): Promise<number> {
+  if (kind === "tiff") return (await openTiff(path)).frames.length;
+  await openImage(path);
+  return 1;
 }
 
 let current: { key: string; image: Image } | null = null;
@@ -60,22 +63,49 @@ export async function openImage(path: string): Promise<Image> {
   return image;
 }
 
+/** The page's pixels at full size: the decoded image, or a TIFF frame drawn on the "source" canvas. */
+async function pageSource(req: RenderRequest, kind: "tiff" | "image", source: Canvas): Promise<{ drawable: Image | Canvas; width: number; height: number }> {
+  if (kind === "tiff") {
+    const tiff = await openTiff(req.pdfPath);
+    const index = req.pageNumber - 1;
+    if (!Number.isInteger(index) || index < 0 || index >= tiff.frames.length) {
+      throw new ImageError("render_failed", `frame ${req.pageNumber} of ${tiff.frames.length}`, `The TIFF has ${tiff.frames.length} frames; page ${req.pageNumber} does not exist.`);
+    }
+    return { drawable: source, ...drawTiffFrame(tiff, index, source) };
+  }
+  const image = await openImage(req.pdfPath);
+  if (req.pageNumber !== 1) throw new ImageError("render_failed", `page ${req.pageNumber} of an image`, `An image has one page; page ${req.pageNumber} does not exist.`);
+  return { drawable: image, width: image.width, height: image.height };
+}
+
 export async function renderImagePage(
   req: RenderRequest,
+  kind: "tiff" | "image",
   maxPixels: number,
-  surface: (w: number, h: number) => Canvas,
+  surface: (w: number, h: number, slot?: "model" | "source") => Canvas,
   encode: (canvas: Canvas, format: RenderRequest["imageFormat"]) => Promise<Buffer>,
 ): Promise<RenderedPage> {
   const started = performance.now();
-  const image = await openImage(req.pdfPath);
-  if (req.pageNumber !== 1) throw new ImageError("render_failed", `page ${req.pageNumber} of an image`, `An image has one page; page ${req.pageNumber} does not exist.`);
-  const size = renderSize(image.width, image.height, req.resize, maxPixels);
+  const source = surface(1, 1, "source");
+  let image: { drawable: Image | Canvas; width: number; height: number };
+  let size: ReturnType<typeof renderSize>;
+  let rgba: Uint8ClampedArray;
+  try {
+    image = await pageSource(req, kind, source);
+    size = renderSize(image.width, image.height, req.resize, maxPixels);
+    const canvas = surface(size.width, size.height);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#ffffff"; // transparent pixels read as paper
+    ctx.fillRect(0, 0, size.width, size.height);
+    ctx.drawImage(image.drawable, 0, 0, size.width, size.height);
+    rgba = ctx.getImageData(0, 0, size.width, size.height).data;
+  } finally {
+    // A frame's full-size surface is let go at once (resizing a kept canvas frees its pixels; a new
+    // canvas per page would be native memory the thread's GC does not see).
+    source.width = 1;
+    source.height = 1;
+  }
   const canvas = surface(size.width, size.height);
-  const ctx = canvas.getContext("2d");
-  ctx.fillStyle = "#ffffff"; // transparent pixels read as paper
-  ctx.fillRect(0, 0, size.width, size.height);
-  ctx.drawImage(image, 0, 0, size.width, size.height);
-  const rgba = ctx.getImageData(0, 0, size.width, size.height).data;
   const renderMs = performance.now() - started;
   const encodeStarted = performance.now();
   const encoding = encode(canvas, req.imageFormat);
@@ -85,7 +115,7 @@ export async function renderImagePage(
   const out = new Uint8Array(encoded);
   freeNow(rgba, pixels, encoded);
   return {
-    pageNumber: 1,
+    pageNumber: req.pageNumber,
     widthPt: image.width,
     heightPt: image.height,
     rotation: 0,

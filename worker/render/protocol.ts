@@ -49,7 +49,8 @@ export type ThreadRequest =
 export type ThreadError = { code: string; message: string; userMessage: string };
 
 export type ThreadResponse =
-  | { id: number; ok: true; pageCount: number }
+  /** `format`: what was opened; a TIFF's pages are its frames. */
+  | { id: number; ok: true; pageCount: number; format: "pdf" | "image" | "tiff" }
   | { id: number; ok: true; page: RenderedPage }
   | { id: number; ok: false; error: ThreadError };
 

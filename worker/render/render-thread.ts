@@ -13,7 +13,7 @@ import { freeNow } from "../free-buffer";
 import { resizeBilinear, rgbaToChw } from "../model/preprocess";
 import { classify, noPages, PageRangeError } from "./classify";
 import { readPageText } from "./page-text";
-import { ImageError, isImageFile, openImage, renderImagePage } from "./image-page";
+import { ImageError, imageFileKind, openImageFile, renderImagePage } from "./image-page";
 import type { RenderedPage, RenderRequest, ThreadReady, ThreadRequest, ThreadResponse } from "./protocol";
 import { displaySize, renderSize } from "./size";
 
@@ -71,8 +71,9 @@ let stage: "open" | "page" = "open";
 
 // One canvas for every page: a new Skia surface per page is native memory the thread's GC does not see
 // as pressure, so RSS would climb page after page.
-// The viewer's image, when it is drawn at its own size, has a second one.
-const reusable: { model: Canvas | null; display: Canvas | null } = { model: null, display: null };
+// The viewer's image, when it is drawn at its own size, has a second one; a TIFF frame is drawn at full
+// size on a third before it is scaled.
+const reusable: { model: Canvas | null; display: Canvas | null; source: Canvas | null } = { model: null, display: null, source: null };
 function surface(width: number, height: number, slot: keyof typeof reusable = "model"): Canvas {
   let canvas = reusable[slot];
   if (!canvas) canvas = reusable[slot] = createCanvas(width, height);
@@ -162,16 +163,17 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
 async function handle(msg: ThreadRequest): Promise<{ reply: ThreadResponse; transfer: ArrayBuffer[] }> {
   stage = "open";
   try {
-    if (msg.type === "open" && (await isImageFile(msg.pdfPath))) {
-      await openImage(msg.pdfPath);
-      return { reply: { id: msg.id, ok: true, pageCount: 1 }, transfer: [] };
+    const image = await imageFileKind(msg.type === "open" ? msg.pdfPath : msg.request.pdfPath);
+    if (msg.type === "open" && image) {
+      const pageCount = await openImageFile(msg.pdfPath, image);
+      return { reply: { id: msg.id, ok: true, pageCount, format: image === "tiff" ? "tiff" : "image" }, transfer: [] };
     }
     if (msg.type === "open") {
       const { numPages } = await open(msg.pdfPath);
       if (numPages === 0) return { reply: { id: msg.id, ok: false, error: noPages() }, transfer: [] };
-      return { reply: { id: msg.id, ok: true, pageCount: numPages }, transfer: [] };
+      return { reply: { id: msg.id, ok: true, pageCount: numPages, format: "pdf" }, transfer: [] };
     }
-    const page = (await isImageFile(msg.request.pdfPath)) ? await renderImagePage(msg.request, msg.maxPixels, surface, encode) : await render(msg.request, msg.maxPixels);
+    const page = image ? await renderImagePage(msg.request, image, msg.maxPixels, surface, encode) : await render(msg.request, msg.maxPixels);
     return { reply: { id: msg.id, ok: true, page }, transfer: [page.modelInput.buffer as ArrayBuffer, page.image.buffer as ArrayBuffer] };
   } catch (error) {
     if (error instanceof ImageError) return { reply: { id: msg.id, ok: false, error: error.threadError }, transfer: [] };

@@ -114,7 +114,7 @@ function expectInkWhereSaid(page: RenderedPage, spec: PageSpec) {
 describe("page renderer", () => {
   it("renders a letter page straight at the model size (800 x 1035), with the image for the viewer", async () => {
     const file = await save(buildDocument(2));
-    expect(await renderer.open(file)).toEqual({ pageCount: 2 });
+    expect(await renderer.open(file)).toEqual({ pageCount: 2, format: "pdf" });
     const page = await renderer.render(request(file, 1));
     expect(page).toMatchObject({ pageNumber: 1, widthPt: 612, heightPt: 792, rotation: 0, imageWidth: 800, imageHeight: 1035, modelWidth: 800, modelHeight: 1035 });
     expect(page.modelInput).toBeInstanceOf(Float32Array);
@@ -239,9 +239,9 @@ describe("page renderer", () => {
   it("re-reads a file written again at the same path", async () => {
     const file = path.join(dir, "same-path.pdf");
     await writeFile(file, buildDocument(1));
-    expect(await renderer.open(file)).toEqual({ pageCount: 1 });
+    expect(await renderer.open(file)).toEqual({ pageCount: 1, format: "pdf" });
     await writeFile(file, buildDocument(3));
-    expect(await renderer.open(file)).toEqual({ pageCount: 3 });
+    expect(await renderer.open(file)).toEqual({ pageCount: 3, format: "pdf" });
   });
 });
 
@@ -274,7 +274,7 @@ describe("page renderer faults", () => {
     expect(error).toBeInstanceOf(Error);
     expect(isAppError(error)).toBe(false);
     // And the renderer goes on.
-    expect(await renderer.open(await save(buildDocument(1)))).toEqual({ pageCount: 1 });
+    expect(await renderer.open(await save(buildDocument(1)))).toEqual({ pageCount: 1, format: "pdf" });
   });
 
   it("stops a page that renders too long at the time limit, and renders the next page afterwards", async () => {

@@ -176,11 +176,14 @@ export function createRenderer(opts: RendererOptions) {
   }
 
   return {
-    /** Opens a document (kept for the pages that follow) and counts its pages; `pdf_no_pages` when it has none. */
-    async open(pdfPath: string): Promise<{ pageCount: number }> {
+    /**
+     * Opens a document (kept for the pages that follow) and counts its pages (a TIFF's frames);
+     * `pdf_no_pages` when it has none.
+     */
+    async open(pdfPath: string): Promise<{ pageCount: number; format: "pdf" | "image" | "tiff" }> {
       const reply = unwrap(await call({ type: "open", pdfPath }, "the document", openTimeoutMs));
       if (!("pageCount" in reply)) throw new Error("render thread: unexpected reply to open");
-      return { pageCount: reply.pageCount };
+      return { pageCount: reply.pageCount, format: reply.format };
     },
     /** Renders one page: the image for the viewer and the model's input tensor. */
     async render(request: RenderRequest): Promise<RenderedPage> {

@@ -28,10 +28,11 @@ export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
     }
 
     let pageCount: number;
+    let format: "pdf" | "image" | "tiff";
     try {
       const lease = await deps.pdfCache.acquire(doc.id, doc.objectKey);
       try {
-        ({ pageCount } = await deps.renderer.open(lease.file));
+        ({ pageCount, format } = await deps.renderer.open(lease.file));
       } finally {
         await lease.release();
       }
@@ -61,7 +62,9 @@ export function documentProcess(deps: WorkerDeps): Task<"document__process"> {
         deps.db,
         documentId,
         "too_many_pages",
-        `The PDF has ${pageCount} pages; the limit is ${deps.env.MAX_PAGES} pages per document.`,
+        format === "tiff"
+          ? `The TIFF has ${pageCount} frames (one page each); the limit is ${deps.env.MAX_PAGES} pages per document.`
+          : `The PDF has ${pageCount} pages; the limit is ${deps.env.MAX_PAGES} pages per document.`,
       );
       await deps.pdfCache.drop(documentId);
       return;
