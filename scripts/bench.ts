@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { migrateDatabase } from "../db/migrate";
 import { parseEnv } from "../lib/env";
+import { headObject } from "../lib/s3";
 import { readModelFolder } from "../worker/model/manifest";
 import { renderPolicy } from "../worker/model/policy";
 import { loadModel, mallocReturnsBigBlocks, WORKER_GLIBC_TUNABLES } from "../worker/model/session";
@@ -106,6 +107,11 @@ async function main() {
   const services = await startEmbeddedServices(env, { dataDir: tmp, webOrigins: ["*"], pgPort: await freePort(), s3Port: await freePort(), log: () => {} });
   Object.assign(process.env, services.env, { QUEUE_SCHEMA: "graphile_worker" });
   let e2ePagesPerMin = NaN;
+  // The worker's own figures per page (its page rows): inference there against bare says what contention costs.
+  let workerInferMs = NaN;
+  let workerRenderMs = NaN;
+  let storedKiBPerPage = NaN;
+  let storedImage = "";
   let peakRssMiB = NaN;
   let jobRetries = NaN;
   let peakRssMiBPerWorker: number[] = [];
@@ -162,6 +168,11 @@ async function main() {
       const started = Math.min(...pages.map((p) => p.startedAt!.getTime()));
       const finished = Math.max(...pages.map((p) => p.finishedAt!.getTime()));
       e2ePagesPerMin = (done.pagesDone * 60_000) / (finished - started);
+      workerInferMs = median(pages.map((p) => p.inferMs ?? Number.NaN));
+      workerRenderMs = median(pages.map((p) => p.renderMs ?? Number.NaN));
+      const stored = await Promise.all(pages.map((p) => (p.imageKey ? headObject(ctx.storage, p.imageKey) : null)));
+      storedKiBPerPage = median(stored.map((o) => (o ? o.size / 1024 : Number.NaN)));
+      storedImage = pages[0] ? `${pages[0].imageWidth} x ${pages[0].imageHeight} ${path.extname(pages[0].imageKey ?? "").slice(1)}` : "";
       peakRssMiBPerWorker = workers.map((w) => Math.round(procStatus(w.child.pid!, "VmHWM")));
       peakRssMiB = Math.max(...peakRssMiBPerWorker);
       const failed = await failedAttempts.list();
@@ -209,6 +220,13 @@ async function main() {
     barePagesPerMin: round(barePagesPerMin),
     e2ePagesPerMin: round(e2ePagesPerMin),
     e2eOverBare: Math.round((e2ePagesPerMin / barePagesPerMin) * 100) / 100,
+    workerInferMsPerPage: Math.round(workerInferMs),
+    workerRenderMsPerPage: Math.round(workerRenderMs),
+    displayImageWidth: env.DISPLAY_IMAGE_WIDTH,
+    storedImage,
+    storedKiBPerPage: Math.round(storedKiBPerPage),
+    // Wall time per page through the queue that is not the worker's inference (render, storage, database, queue).
+    e2eOverheadMsPerPage: Math.round(60_000 / e2ePagesPerMin - workerInferMs),
     peakRssMiB: Math.round(peakRssMiB),
     readyRssMiB: Math.round(readyRssMiB),
     rssMiBAt: { "10%": Math.round(tenth(1)), "50%": Math.round(tenth(5)), "100%": Math.round(tenth(10)) },
@@ -230,6 +248,8 @@ async function main() {
       `| inference (session.run), median | ${result.inferMsPerPage} ms/page |`,
       `| bare session.run throughput | ${result.barePagesPerMin} pages/min |`,
       `| end to end through the queue | ${result.e2ePagesPerMin} pages/min (${result.e2eOverBare} x bare) |`,
+      `| inference in the worker, median | ${result.workerInferMsPerPage} ms/page (render ${result.workerRenderMsPerPage} ms; other wall time ${result.e2eOverheadMsPerPage} ms/page) |`,
+      `| viewer image stored per page (DISPLAY_IMAGE_WIDTH=${result.displayImageWidth}) | ${result.storedImage}, ${result.storedKiBPerPage} KiB median |`,
       `| worker peak RSS (VmHWM) | ${result.peakRssMiB} MiB |`,
       `| worker RSS when ready (model loaded, before the first page) | ${result.readyRssMiB} MiB |`,
       `| worker RSS at 10 / 50 / 100 % | ${result.rssMiBAt["10%"]} / ${result.rssMiBAt["50%"]} / ${result.rssMiBAt["100%"]} MiB |`,
