@@ -14,7 +14,7 @@ import { parseEnv } from "../lib/env";
 import { headObject } from "../lib/s3";
 import { readModelFolder } from "../worker/model/manifest";
 import { renderPolicy } from "../worker/model/policy";
-import { loadModel, mallocReturnsBigBlocks, WORKER_GLIBC_TUNABLES } from "../worker/model/session";
+import { loadModel, mallocReturnsBigBlocks, tuningForModel, WORKER_GLIBC_TUNABLES } from "../worker/model/session";
 import { SHARED_R50_ONNX, sharedModelFolder } from "../worker/model/test-models";
 import { createRenderer } from "../worker/render/renderer";
 import { buildWorker } from "./build-worker";
@@ -67,7 +67,8 @@ async function main() {
 
   // 1. Bare: load, render every page, run the session on each, in this process.
   const t0 = performance.now();
-  const model = await loadModel(folder);
+  // The worker's settings for this folder (arena and graph level per quantization method).
+  const model = await loadModel(folder, tuningForModel(folder.manifest));
   const loadMs = performance.now() - t0;
   const renderer = createRenderer({ timeoutMs: 60_000, maxPixels: 4_000_000 });
   const renderMs: number[] = [];

@@ -1,7 +1,7 @@
 /**
  * `npm run model:optimize -- <model folder> [--method static|weights] [--calibrate <pdf>...] [--holdout <pdf>...]
  *   [--out <folder>] [--range percentile|minmax] [--percentile 99.9] [--calibration-pages 16] [--holdout-pages 8]
- *   [--full-range-weights] [--accept-low-fidelity]`
+ *   [--full-range-weights] [--ranges-cache ranges.json] [--accept-low-fidelity]`
  *
  * Writes an int8 copy of a model folder, calibrated on rendered pages (generated ones when no PDF is given),
  * after checking it against fp32 on held-out pages: below F1 0.95 at IoU 0.5 it is not installed unless
@@ -28,6 +28,7 @@ const argsSchema = z.object({
   calibrate: z.array(z.string()).default([]),
   holdout: z.array(z.string()).default([]),
   out: z.string().optional(),
+  "ranges-cache": z.string().optional(),
   "full-range-weights": z.boolean().default(false),
   "accept-low-fidelity": z.boolean().default(false),
 });
@@ -45,6 +46,7 @@ async function main() {
       calibrate: { type: "string", multiple: true },
       holdout: { type: "string", multiple: true },
       out: { type: "string" },
+      "ranges-cache": { type: "string" },
       "full-range-weights": { type: "boolean" },
       "accept-low-fidelity": { type: "boolean" },
     },
@@ -67,6 +69,7 @@ async function main() {
     rangeMethod: args.range,
     percentile: args.percentile,
     reduceRange: !args["full-range-weights"],
+    rangesCache: args["ranges-cache"] ? path.resolve(args["ranges-cache"]) : undefined,
     log,
   };
   let outcome;

@@ -7,7 +7,8 @@ import { createLogger } from "../../../lib/logger";
 import { buildDocument } from "../../../scripts/fixtures/test-pdf";
 import { testContext, uploadPdf, waitForDocument } from "../../../scripts/test/context";
 import { startWorker } from "../../start";
-import { readModelFolder } from "../manifest";
+import { readModelFolder, type Quantization } from "../manifest";
+import { tuningForModel } from "../session";
 import { PPOCR_DET_ONNX, SHARED_R50_ONNX, sharedModelFolder } from "../test-models";
 import { detectron2Adapter, textDetectorAdapter } from "./adapters";
 import { decodeModel, nodesOf } from "./graph";
@@ -34,10 +35,15 @@ describe("model:optimize on the trained PP-OCRv4 text detector", () => {
     expect(result.quantization.gate).toMatchObject({ passed: true });
 
     const convs = nodesOf(decodeModel(await readFile(PPOCR_DET_ONNX))).filter((n) => n.opType === "Conv").length;
+    // Under the default level and under the one the worker runs static int8 with (channels-last QLinearConv).
     const ops = await optimizedOpCounts(result.graph);
     log(JSON.stringify(ops));
     expect(ops.Conv ?? 0).toBe(0);
     expect(ops.QLinearConv).toBe(convs);
+    const workerOps = await optimizedOpCounts(result.graph, tuningForModel({ quantization: { method: "static" } as Quantization }));
+    log(JSON.stringify(workerOps));
+    expect(workerOps.Conv ?? 0).toBe(0);
+    expect((workerOps.QLinearConv ?? 0) + (workerOps["com.microsoft.QLinearConv"] ?? 0)).toBe(convs);
 
     const out = path.join(await tempDir(), "ppocr-int8");
     const installed = await installFolder({ result, source: { onnxPath: PPOCR_DET_ONNX, id: "ppocr-v4-det", name: "PP-OCRv4 det" }, outDir: out, acceptLowFidelity: false });

@@ -2,6 +2,8 @@
  * fp32 model -> int8 model (static QDQ or weights only), calibrated on rendered pages and checked against
  * fp32 on held-out pages before it is installed. Used by `npm run model:optimize` (scripts/model-optimize.ts).
  */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -36,7 +38,22 @@ export type OptimizeOptions = {
   minF1?: number;
   /** Fewer fp32 boxes than this on the hold-out: nothing to judge by, the gate refuses. @defaultValue 10 */
   minReferenceBoxes?: number;
+  /**
+   * JSON file of calibrated ranges: read when it exists (calibration is skipped: the ranges must come from this
+   * source model), else written after calibrating. Lets variants of the same model be built without recalibrating.
+   */
+  rangesCache?: string;
   log: (line: string) => void;
+};
+
+/** What calibration measured, as `rangesCache` stores it. */
+type CalibrationCache = {
+  sourceSha256: string;
+  rangeMethod: RangeMethod;
+  percentile: number;
+  pages: number;
+  files: { sha256: string; pages: number; generated: boolean }[];
+  tensors: Record<string, { lo: number; hi: number; rank: number; float: boolean }>;
 };
 
 export type Gate = { passed: boolean; minF1: number; minReferenceBoxes: number; reason: string };
@@ -156,14 +173,39 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
     const prepared = prepareModel(model);
     if (prepared.foldedBatchNorms) log(`folded ${prepared.foldedBatchNorms} BatchNormalization nodes into their Conv`);
     let calibrationPages = 0;
+    let calibrationFiles: CalibrationCache["files"] = [];
     if (opts.method === "static") {
       const candidates = planStatic(model);
-      const collector = new RangeCollector(rangeMethod, percentile);
-      log(`calibrating ${candidates.tensors.length} tensors of ${candidates.nodes.length} candidate nodes (${rangeMethod}${rangeMethod === "percentile" ? ` ${percentile}` : ""})`);
-      const known = await calibrate(model, candidates.tensors, pages, calibrationSources, adapter, collector, log);
-      calibrationPages = calibrationSources.reduce((n, s) => n + s.pages.length, 0);
+      const sourceSha256 = createHash("sha256").update(original).digest("hex");
+      let cache = opts.rangesCache && existsSync(opts.rangesCache) ? (JSON.parse(await readFile(opts.rangesCache, "utf8")) as CalibrationCache) : null;
+      if (cache && (cache.sourceSha256 !== sourceSha256 || cache.rangeMethod !== rangeMethod || cache.percentile !== percentile)) {
+        throw new Error(`${opts.rangesCache} holds ranges of another source model or range method: delete it to calibrate again`);
+      }
+      if (cache) {
+        log(`ranges of ${Object.keys(cache.tensors).length} tensors from ${opts.rangesCache} (calibrated on ${cache.pages} pages)`);
+        const again = holdoutSources.find((h) => cache!.files.some((f) => f.sha256 === h.sha256));
+        if (again) throw new Error(`Hold-out file ${again.pdfPath} was a calibration file of ${opts.rangesCache}: the check needs pages calibration did not see`);
+      } else {
+        const collector = new RangeCollector(rangeMethod, percentile);
+        log(`calibrating ${candidates.tensors.length} tensors of ${candidates.nodes.length} candidate nodes (${rangeMethod}${rangeMethod === "percentile" ? ` ${percentile}` : ""})`);
+        const known = await calibrate(model, candidates.tensors, pages, calibrationSources, adapter, collector, log);
+        const ranges = collector.ranges();
+        cache = {
+          sourceSha256,
+          rangeMethod,
+          percentile,
+          pages: calibrationSources.reduce((n, s) => n + s.pages.length, 0),
+          files: calibrationSources.map((s) => ({ sha256: s.sha256, pages: s.pages.length, generated: s.generated })),
+          tensors: Object.fromEntries([...known].map(([name, k]) => [name, { ...(ranges.get(name) ?? { lo: 0, hi: 0 }), ...k }])),
+        };
+        if (opts.rangesCache) await writeFile(opts.rangesCache, JSON.stringify(cache));
+      }
+      calibrationPages = cache.pages;
+      calibrationFiles = cache.files;
+      const entries = Object.entries(cache.tensors);
+      const known = new Map(entries.map(([name, t]) => [name, { rank: t.rank, float: t.float }]));
       const plan = planStatic(model, known);
-      quantizeStatic(model, plan, collector.ranges(), { qmax: reduceRange ? 63 : 127 });
+      quantizeStatic(model, plan, new Map(entries.filter(([, t]) => t.float).map(([name, t]) => [name, { lo: t.lo, hi: t.hi }])), { qmax: reduceRange ? 63 : 127 });
       const ops = plan.nodes.reduce<Record<string, number>>((c, n) => ({ ...c, [n.opType!]: (c[n.opType!] ?? 0) + 1 }), {});
       log(`quantized ${Object.entries(ops).map(([op, n]) => `${n} ${op}`).join(", ")}; ${plan.reluOf.size} Relu folded into their producer`);
     } else {
@@ -186,7 +228,7 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
         weightBits: opts.method === "static" && reduceRange ? 7 : 8,
         calibration:
           opts.method === "static"
-            ? { pages: calibrationPages, files: calibrationSources.map((s) => ({ sha256: s.sha256, pages: s.pages.length, generated: s.generated })) }
+            ? { pages: calibrationPages, files: calibrationFiles }
             : null,
         holdout: { pages: agreement.pages, files: holdoutSources.map((s) => ({ sha256: s.sha256, pages: s.pages.length, generated: s.generated })) },
         onnxruntime: ortVersion(),

@@ -13,6 +13,8 @@ export type QParams = { scale: number; zeroPoint: number };
 const QUANTIZED_OPS = new Set(["Conv", "Gemm", "MatMul", "Add", "MaxPool", "Resize"]);
 /** Ops that only move values: their output keeps their input's scale and zero point (so onnxruntime drops the pair). */
 const SAME_PARAMS = new Set(["MaxPool", "Resize"]);
+/** Ops that read only their input's shape. */
+const SHAPE_ONLY = new Set(["Shape", "Size"]);
 /** Ops whose Relu successor is absorbed into the output's uint8 range (zero point 0 clamps at 0). */
 const RELU_FOLDS = new Set(["Conv", "Add", "Gemm"]);
 
@@ -271,8 +273,12 @@ export function quantizeStatic(model: Model, plan: QuantPlan, ranges: ReadonlyMa
     const producer = prod.get(t);
     const producerQuantized = !!producer && planned.has(producer);
     const qConsumers = (quantizedInputs.get(t) ?? []).filter((n) => planned.has(n));
-    const floatConsumers = (users.get(t) ?? []).filter((n) => !qConsumers.includes(n));
+    const others = (users.get(t) ?? []).filter((n) => !qConsumers.includes(n));
     if (!producerQuantized && !qConsumers.length) continue;
+    // Shape/Size read only the shape, which the uint8 tensor shares: fed the float copy they would keep a
+    // whole-map DequantizeLinear alive for nothing (Detectron2's anchors read ~36 feature-map shapes).
+    const shapeReaders = producerQuantized ? others.filter((n) => SHAPE_ONLY.has(n.opType!)) : [];
+    const floatConsumers = others.filter((n) => !shapeReaders.includes(n));
     const [s, z] = initTensor(t, p);
     let source = t;
     if (producerQuantized) {
@@ -283,6 +289,7 @@ export function quantizeStatic(model: Model, plan: QuantPlan, ranges: ReadonlyMa
     const qNode = makeNode("QuantizeLinear", [source, s, z], [qOut], qOut);
     if (producer) push(after, producer, qNode);
     else head.push(qNode);
+    for (const c of shapeReaders) c.input = c.input!.map((i) => (i === t ? qOut : i));
     for (const c of qConsumers) {
       const dq = fresh(`${t}_dq`);
       push(before, c, makeNode("DequantizeLinear", [qOut, s, z], [dq], dq));
