@@ -157,11 +157,18 @@ if __name__ == "__main__":
     ap.add_argument("--data", required=True)
     ap.add_argument("--models", nargs="+", required=True)
     ap.add_argument("--out")
+    ap.add_argument("--reuse", action="store_true", help="reuse DIR/preds-<model folder>.json when newer than the model's .onnx")
     a = ap.parse_args()
     coco = ensure_ppm(a.data)
     results = {}
     for m in a.models:
-        preds = predict(m, a.data, os.path.join(a.data, f"preds-{os.path.basename(os.path.normpath(m))}.json"))
+        cached = os.path.join(a.data, f"preds-{os.path.basename(os.path.normpath(m))}.json")
+        onnx = [os.path.join(m, f) for f in os.listdir(m) if f.endswith(".onnx")]
+        if a.reuse and os.path.exists(cached) and all(os.path.getmtime(cached) > os.path.getmtime(f) for f in onnx):
+            with open(cached) as fh:
+                preds = json.load(fh)
+        else:
+            preds = predict(m, a.data, cached)
         r = coco_map(coco, preds["detections"])
         r["model"] = preds["model"]
         r["msPerPage"] = preds["inferMs"] / max(1, preds["pages"])

@@ -7,7 +7,7 @@
 Every page is drawn from a fresh training seed (0, 1, 2, ...), so no page repeats. Logs one JSON line per
 `--log-every` iterations to OUT/log.jsonl and saves OUT/last.pt every `--save-every` seconds and at the end
 (it resumes from OUT/last.pt when present). The learning rate warms up, then follows a cosine over the time
-limit, so a shorter run still ends annealed.
+limit (or --max-iters, whichever comes first), so a shorter run still ends annealed.
 """
 import argparse
 import json
@@ -33,14 +33,15 @@ def to_target(img, boxes):
 
 
 class Pages(torch.utils.data.IterableDataset):
-    def __init__(self, start, width, tiny):
-        self.start, self.width, self.tiny = start, width, tiny
+    def __init__(self, start, width, repeat=0):
+        self.start, self.width, self.repeat = start, width, repeat
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         i, step = self.start + (info.id if info else 0), info.num_workers if info else 1
         while True:
-            img, boxes, _ = generate.render_page(generate.split_seed("train", i), self.width)
+            seed = i % self.repeat if self.repeat else i
+            img, boxes, _ = generate.render_page(generate.split_seed("train", seed), self.width)
             yield to_target(img, boxes)
             i += step
 
@@ -57,7 +58,8 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--arch", default="mobilenet", choices=["mobilenet", "resnet18"])
     ap.add_argument("--width", type=int, default=512, help="page width in pixels (the model's input scale)")
-    ap.add_argument("--tiny", action="store_true", help="half-width backbone and small pages (tests)")
+    ap.add_argument("--tiny", action="store_true", help="half-width backbone (tests)")
+    ap.add_argument("--repeat", type=int, default=0, help="cycle over this many pages instead of fresh ones (tests: the loss must fall)")
     ap.add_argument("--log-every", type=int, default=10)
     ap.add_argument("--save-every", type=float, default=300)
     ap.add_argument("--seed", type=int, default=0)
@@ -83,10 +85,10 @@ def main(argv=None):
         torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state, "config": config}, tmp)
         os.replace(tmp, ckpt)
 
-    pages = torch.utils.data.DataLoader(Pages(state["next_seed"], a.width, a.tiny), batch_size=a.batch, num_workers=a.workers,
+    pages = torch.utils.data.DataLoader(Pages(state["next_seed"], a.width, a.repeat), batch_size=a.batch, num_workers=a.workers,
                                         collate_fn=lambda b: tuple(zip(*b)))
     limit = a.minutes * 60
-    warmup = 100
+    warmup = min(100, max(1, a.max_iters // 4)) if a.max_iters else 100
     log = open(os.path.join(a.out, "log.jsonl"), "a")
     model.train()
     started, last_save = time.time() - state["seconds"], time.time()
@@ -94,7 +96,7 @@ def main(argv=None):
         elapsed = time.time() - started
         if elapsed >= limit or (a.max_iters and state["iter"] >= a.max_iters):
             break
-        frac = min(1.0, elapsed / limit)
+        frac = min(1.0, max(elapsed / limit, state["iter"] / a.max_iters if a.max_iters else 0.0))
         lr = a.lr * min(1.0, (state["iter"] + 1) / warmup) * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
