@@ -86,7 +86,7 @@ describe("training, export and the worker", () => {
     const add = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "model-add.ts"), exported, "--models-dir", path.join(tmp, "models")], {
       cwd: ROOT,
       encoding: "utf8",
-      timeout: 120_000,
+      timeout: 600_000,
     });
     expect(add.stderr).toBe("");
     expect(add.status).toBe(0);
