@@ -37,7 +37,7 @@ class DetectronContract(nn.Module):
         return out["boxes"], out["labels"].to(torch.int64) - 1, out["scores"], size
 
 
-def export(checkpoint, out_dir, model_id, metrics_files=(), score_threshold=0.5):
+def export(checkpoint, out_dir, model_id, metrics_files=(), score_threshold=0.5, manifest_only=False):
     model, ck = load_checkpoint(checkpoint)
     cfg = ck["config"]
     os.makedirs(out_dir, exist_ok=True)
@@ -46,10 +46,11 @@ def export(checkpoint, out_dir, model_id, metrics_files=(), score_threshold=0.5)
     h = int(cfg["min_size"] * 11 / 8.5)
     example = torch.full((3, h, cfg["min_size"]), 255.0)
     example[:, h // 4 : h // 2, cfg["min_size"] // 8 : cfg["min_size"] // 2] = 0.0
-    with torch.no_grad():
-        torch.onnx.export(wrapped, (example,), onnx_path, opset_version=11, input_names=["image"],
-                          output_names=["boxes", "classes", "scores", "image_size"],
-                          dynamic_axes={"image": {1: "H", 2: "W"}, "boxes": {0: "N"}, "classes": {0: "N"}, "scores": {0: "N"}})
+    if not manifest_only or not os.path.exists(onnx_path):
+        with torch.no_grad():
+            torch.onnx.export(wrapped, (example,), onnx_path, opset_version=11, input_names=["image"],
+                              output_names=["boxes", "classes", "scores", "image_size"],
+                              dynamic_axes={"image": {1: "H", 2: "W"}, "boxes": {0: "N"}, "classes": {0: "N"}, "scores": {0: "N"}})
     state = ck.get("state", {})
     metrics = {}
     for f in metrics_files:
@@ -88,7 +89,8 @@ if __name__ == "__main__":
     ap.add_argument("--id", default="pagewise-synthetic-frcnn")
     ap.add_argument("--metrics", nargs="*", default=[])
     ap.add_argument("--score-threshold", type=float, default=0.5)
+    ap.add_argument("--manifest-only", action="store_true", help="keep the exported model.onnx, rewrite model.json (e.g. to add --metrics)")
     a = ap.parse_args()
     torch.set_num_threads(1)
-    path, m = export(a.checkpoint, a.out, a.id, a.metrics, a.score_threshold)
+    path, m = export(a.checkpoint, a.out, a.id, a.metrics, a.score_threshold, a.manifest_only)
     print(f"{path}: {os.path.getsize(path) / 2**20:.1f} MiB, {m['id']}")
