@@ -5,7 +5,7 @@
 
 Pages are rendered by poppler (pdftoppm) at --width pixels. Labels come from the PDF itself:
 - text blocks from `pdftotext -bbox-layout` (poppler's reading-order blocks): Title when the block's
-  lines are taller than 1.3x the page's median body line and it has at most 3 lines, List when it
+  lines are taller than 1.3x the page's median line (the median over words) and it has at most 3 lines and 20 words, List when it
   starts with a bullet or an enumerator (consecutive list blocks in one column merge into one List,
   as PubLayNet boxes a whole list), else Text;
 - Figure from the raster images placed on the page (`pdftohtml -xml`), when larger than 40x40 pt;
@@ -74,7 +74,8 @@ def images_of(pdf, page, tmp):
 
 
 def label_page(pw, ph, blocks, images):
-    heights = sorted(ln["box"][3] - ln["box"][1] for b in blocks for ln in b["lines"])
+    # body line height: the median over words, so that a table's or listing's many short lines do not set it
+    heights = sorted(ln["box"][3] - ln["box"][1] for b in blocks for ln in b["lines"] for _ in ln["words"])
     body = heights[len(heights) // 2] if heights else 10
     labelled, ignore = [], []
     for b in blocks:
@@ -84,7 +85,8 @@ def label_page(pw, ph, blocks, images):
             continue
         mean_h = sum(ln["box"][3] - ln["box"][1] for ln in b["lines"]) / len(b["lines"])
         first = b["lines"][0]["words"][0] if b["lines"][0]["words"] else ""
-        if mean_h > 1.3 * body and len(b["lines"]) <= 3:
+        n_words = sum(len(ln["words"]) for ln in b["lines"])
+        if mean_h > 1.3 * body and len(b["lines"]) <= 3 and n_words <= 20:
             label = TITLE
         elif BULLET.match(first):
             label = LIST
