@@ -4,7 +4,7 @@ import path from "node:path";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    include: ["{app,components,db,lib,worker,scripts,tools}/**/*.test.ts"],
+    include: ["{app,components,db,lib,worker,scripts,tools,training}/**/*.test.ts"],
     environment: "node",
     testTimeout: 60_000,
     hookTimeout: 120_000,
