@@ -148,7 +148,8 @@ async function main() {
       });
       return state;
     });
-    const ctx = testContext();
+    // The upload defaults to the model the worker serves (MODEL_DIR), not to models/baseline.
+    const ctx = testContext({ MODEL_DIR: dir });
     try {
       await ctx.queue();
       // Failed attempts that a retry then hid (issue 14): any is a regression.
