@@ -17,6 +17,8 @@ What it does, in Detectron2's own terms:
   (pred_boxes, pred_classes, [pred_masks for Mask R-CNN], scores) then image_size, in input pixels;
 - exports with torch.onnx.export at opset 16 (export_model.py uses 11, where RoIAlign loses
   `aligned` and the boxes disagree with PyTorch), with dynamic height/width unless --fixed-size;
+- declares the outputs' constant sizes ([N, 4] boxes, [N, 1, 28, 28] masks) in the graph when the onnx
+  package is importable (the tracer leaves them as free names);
 - runs the same image through PyTorch and, when onnxruntime is importable, through the ONNX file,
   and compares the boxes (matched by IoU, as sets: near-tied scores may reorder).
 """
@@ -181,7 +183,26 @@ def export_onnx(model, image, path, mask_on, fixed):
             **kwargs,
         )
     print("TracingAdapter outputs schema:", adapter.outputs_schema)
+    with torch.no_grad():
+        traced = dict(zip(outputs, adapter(image)))
+    declare_sizes(path, {name: list(traced[name].shape) for name in ("pred_boxes", "pred_masks") if name in traced})
     return outputs
+
+
+def declare_sizes(path, shapes):
+    """The tracer declares the constant sizes of pred_boxes ([N, 4]) and pred_masks ([N, 1, 28, 28]) as free
+    names (`Castpred_boxes_dim_1`); write the sizes PyTorch gave into the graph's outputs, so the graph states
+    its contract. Needs the onnx package; without it the graph is left as traced (still valid)."""
+    try:
+        import onnx
+    except ImportError:
+        print("onnx is not importable here: output sizes left as traced (free names)")
+        return
+    model = onnx.load(path)
+    for output in model.graph.output:
+        for dim, size in zip(list(output.type.tensor_type.shape.dim)[1:], shapes.get(output.name, [])[1:]):
+            dim.dim_value = size
+    onnx.save(model, path)
 
 
 def iou(a, b):
