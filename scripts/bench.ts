@@ -152,7 +152,7 @@ async function main() {
       });
       return state;
     });
-    // The web side must know the model the document asks for (its default: MODEL_DIR).
+    // The upload defaults to the model the worker serves (MODEL_DIR), not to models/baseline.
     const ctx = testContext({ MODEL_DIR: dir });
     try {
       await ctx.queue();

@@ -37,8 +37,10 @@ moved = e.compare(([[0,0,10,10]],[0],[0.9]), ([[0,0,10,12]],[0],[0.9]))[0]
 other_class = e.compare(([[0,0,10,10]],[0],[0.9]), ([[0,0,10,10]],[1],[0.9]))[0]
 fewer = e.compare(([[0,0,10,10],[5,5,20,20]],[0,1],[0.9,0.8]), ([[0,0,10,10]],[0],[0.9]))[0]
 more = e.compare(([[0,0,10,10]],[0],[0.9]), ([[0,0,10,10],[5,5,20,20]],[0,1],[0.9,0.8]))[0]
+empty = e.compare(([[0,0,37.04,0],[0,272.39,800,272.6]],[3,3],[0.9,0.8]), ([[0,272.4,800,272.58],[0,0,37.05,0]],[3,3],[0.8,0.9]))[0]
+thin_moved = e.compare(([[0,272.39,800,272.6]],[3],[0.9]), ([[0,273.5,800,273.7]],[3],[0.9]))[0]
 a = e.parse_args(["--config-file","c.yaml","--weights","w.pth","--out","out/My Model","--fixed-size","1035x800","MODEL.ROI_HEADS.SCORE_THRESH_TEST","0.7"])
-print(json.dumps({"same": same, "moved": moved, "other_class": other_class, "fewer": fewer, "more": more, "opts": a.opts, "fixed": a.fixed_size, "slug": e.slug("My Model"), "opset": e.OPSET}))
+print(json.dumps({"same": same, "moved": moved, "other_class": other_class, "fewer": fewer, "more": more, "empty": empty, "thin_moved": thin_moved, "opts": a.opts, "fixed": a.fixed_size, "slug": e.slug("My Model"), "opset": e.OPSET}))
 `;
     expect(JSON.parse(python(["-c", script]))).toEqual({
       same: true,
@@ -46,6 +48,8 @@ print(json.dumps({"same": same, "moved": moved, "other_class": other_class, "few
       other_class: false,
       fewer: false,
       more: false,
+      empty: true,
+      thin_moved: false,
       opts: ["MODEL.ROI_HEADS.SCORE_THRESH_TEST", "0.7"],
       fixed: "1035x800",
       slug: "my-model",
