@@ -33,7 +33,7 @@ describe("npm run model:add", () => {
     expect(r.stdout).toMatch(/classes +2 \(box predictor/);
     expect(r.stdout).toMatch(/speed +\d+ ms\/page/);
     expect(r.stdout).toMatch(/memory +peak \d+ MiB \(VmHWM/);
-    expect(r.stdout).toMatch(/use it with MODEL_DIR=/);
+    expect(r.stdout).toMatch(/uploads can choose ".+"; a worker serves it with WORKER_MODELS=/);
     const manifest = JSON.parse(await readFile(path.join(root, "models", "masks", "model.json"), "utf8"));
     expect(manifest).toMatchObject({ id: "masks", labels: ["Text", "Figure"], kind: "untrained" });
   });

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { isAppError } from "../lib/errors";
+import { installedHint } from "../lib/models/routing";
 import { createRenderer } from "../worker/render/renderer";
 import { installModel, parseLabelsFile } from "../worker/model/install";
 import { formatReport, parseAddArgs } from "../worker/model/add-args";
@@ -31,7 +32,7 @@ try {
   const modelsDir = args.modelsDir ?? path.resolve(import.meta.dirname, "..", "models");
   const result = await installModel({ source: args.source, labels, id: args.id, name: args.name, kind: args.kind, modelsDir }, renderer);
   console.log(formatReport(result));
-  console.log(`use it with MODEL_DIR=${path.relative(process.cwd(), result.dir) || "."}`);
+  console.log(installedHint(result.manifest.id, path.relative(process.cwd(), result.dir) || "."));
 } catch (error) {
   console.error(`model:add failed: ${isAppError(error) ? error.userMessage : error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

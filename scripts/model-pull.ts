@@ -1,6 +1,7 @@
 /** `npm run model:pull -- <name>`: download a public model into models/<name>. */
 import path from "node:path";
 import { env } from "../lib/env";
+import { installedHint } from "../lib/models/routing";
 import { pullModel } from "../worker/model/pull";
 import { publicModels } from "../worker/model/registry";
 
@@ -27,7 +28,7 @@ try {
   });
   process.stderr.write("\n");
   console.log(`${name}: ${mib(result.bytes)} MiB, sha256 ${result.sha256} verified -> ${result.dir}`);
-  console.log(`use it with MODEL_DIR=${path.relative(process.cwd(), result.dir)}`);
+  console.log(installedHint(model.manifest.id, path.relative(process.cwd(), result.dir) || "."));
 } catch (error) {
   process.stderr.write("\n");
   console.error(`model:pull ${name} failed: ${error instanceof Error ? error.message : String(error)}`);

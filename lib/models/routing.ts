@@ -32,3 +32,7 @@ export function modelOfTask(taskIdentifier: string): string | null {
 
 /** The status text of a document whose model no live worker serves. */
 export const waitingMessage = (modelId: string) => `waiting for a worker with model ${modelId}`;
+
+/** What `model:add` / `model:pull` tell the user once a folder is in models/: it is listed; a worker must serve it. */
+export const installedHint = (modelId: string, dir: string) =>
+  `installed in ${dir}: uploads can choose "${modelId}"; a worker serves it with WORKER_MODELS=${modelId} (or make it the default with DEFAULT_MODEL=${modelId})`;
