@@ -70,7 +70,9 @@ export function toPageDto(page: Page, detections?: DetectionRow[]): PageDto {
   };
 }
 
-export function toRunDto(run: Run, pageCount: number): RunDto {
+/** `served`: the models live workers serve; with it, a run in progress whose model none serves says it waits. */
+export function toRunDto(run: Run, pageCount: number, served?: ReadonlySet<string>): RunDto {
+  const inProgress = run.status === "queued" || run.status === "processing";
   return {
     number: run.number,
     status: run.status,
@@ -82,6 +84,7 @@ export function toRunDto(run: Run, pageCount: number): RunDto {
     createdAt: run.createdAt.toISOString(),
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),
+    waiting: served && inProgress && !served.has(run.modelId) ? { modelId: run.modelId, message: waitingMessage(run.modelId) } : null,
   };
 }
 

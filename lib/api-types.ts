@@ -83,6 +83,8 @@ export const runSchema = z.object({
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
+  /** Set while the run's model is served by no live worker: its pages wait for one. */
+  waiting: z.object({ modelId: z.string(), message: z.string() }).nullable().default(null),
 });
 export const runListSchema = z.object({ runs: z.array(runSchema) });
 

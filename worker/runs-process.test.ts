@@ -214,7 +214,7 @@ describe("runs", () => {
     expect(waitingJobs).toHaveLength(3);
     expect(waitingJobs.every((j) => j.task === "page__detect@baseline-strict" && j.attempts === 0)).toBe(true);
     const run3 = (await (await routes.runs.GET(new Request(url(`/api/documents/${doc.id}/runs`)), params({ id: doc.id }))).json()).runs[2];
-    expect(run3).toMatchObject({ number: 3, status: "processing", pagesDone: 0, pagesFailed: 0 });
+    expect(run3).toMatchObject({ number: 3, status: "processing", pagesDone: 0, pagesFailed: 0, waiting: { modelId: "baseline-strict", message: "waiting for a worker with model baseline-strict" } });
     expect(await other.stop()).toBe(0);
     const right = startWorkerProcess(strictDir);
     await waitFor(

@@ -72,7 +72,7 @@ export function RunsPanel({
                     checked={shown}
                     onChange={(e) => onView(which === "a" ? { ...view, showA: e.target.checked } : { ...view, showB: e.target.checked })}
                   />
-                  Show run {current.number} ({which === "a" ? "solid" : "dashed"}) · {current.pagesDone} of {current.pageCount} pages
+                  Show run {current.number} ({which === "a" ? "solid" : "dashed"}) · {current.waiting ? `${current.waiting.message} · ` : ""}{current.pagesDone} of {current.pageCount} pages
                   <a className="ml-auto text-accent-700 underline" href={exportUrl(documentId, "json", current.number)}>
                     JSON
                   </a>

@@ -2,6 +2,7 @@ import type { WorkerUtils } from "graphile-worker";
 import type { Db } from "../../db/client";
 import { getDocument, listPages, pageDetections } from "../../db/documents";
 import { toRunDto } from "../../db/dto";
+import { servedModels } from "../../db/workers";
 import { cancelRun, createRun, getRun, listRunPages, listRunsWithPages, retryRun } from "../../db/runs";
 import type { Run } from "../../db/schema";
 import type { RunAgreementDto, RunDto } from "../api-types";
@@ -9,7 +10,7 @@ import { AppError } from "../errors";
 import { jobKeys } from "../jobs";
 import { runAgreement } from "../run-agreement";
 import { enqueueRunPages } from "../run-jobs";
-import type { Env } from "../env";
+import { env, type Env } from "../env";
 import { chooseModel } from "../models/installed";
 
 type Deps = { db: Db; queue: WorkerUtils; models: Pick<Env, "MODEL_FOLDERS" | "MODEL_DIR" | "DEFAULT_MODEL">; queueSchema: string };
@@ -21,12 +22,13 @@ export async function mustGetRun(db: Db, documentId: string, number: number): Pr
 }
 
 async function runDto(db: Db, run: Run): Promise<RunDto> {
-  const all = await listRunsWithPages(db, run.documentId);
-  return toRunDto(run, all.find((r) => r.run.number === run.number)?.pageCount ?? 0);
+  const [all, served] = await Promise.all([listRunsWithPages(db, run.documentId), servedModels(db, env().WORKER_DEAD_AFTER_MS)]);
+  return toRunDto(run, all.find((r) => r.run.number === run.number)?.pageCount ?? 0, served);
 }
 
 export async function listRunDtos(db: Db, documentId: string): Promise<RunDto[]> {
-  return (await listRunsWithPages(db, documentId)).map(({ run, pageCount }) => toRunDto(run, pageCount));
+  const [all, served] = await Promise.all([listRunsWithPages(db, documentId), servedModels(db, env().WORKER_DEAD_AFTER_MS)]);
+  return all.map(({ run, pageCount }) => toRunDto(run, pageCount, served));
 }
 
 /** Runs a finished document again with an installed model: a new run over the pages that were rendered. */

@@ -91,7 +91,7 @@ async function render(db: Db, documentId: string, type: string, payload: Record<
   if (type === "run" && typeof payload.run === "number") {
     const found = (await listRunsWithPages(db, documentId)).find((r) => r.run.number === payload.run);
     if (!found) return null;
-    return { type: "run", run: toRunDto(found.run, found.pageCount), pageNumber: typeof payload.pageNumber === "number" ? payload.pageNumber : null };
+    return { type: "run", run: toRunDto(found.run, found.pageCount, await servedModels(db, env().WORKER_DEAD_AFTER_MS)), pageNumber: typeof payload.pageNumber === "number" ? payload.pageNumber : null };
   }
   if (type === "page" && typeof payload.pageNumber === "number") {
     const page = await getPage(db, documentId, payload.pageNumber);
