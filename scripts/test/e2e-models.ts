@@ -4,8 +4,8 @@
  */
 import path from "node:path";
 import { buildContractModel, writeModelFolder } from "../../worker/model/test-models";
+import { E2E_MODEL } from "./e2e-model";
 
-export const E2E_MODEL = { id: "e2e-contract", name: "E2E contract model (one box per page; untrained)" } as const;
 
 const dir = process.argv[2];
 if (dir) {
