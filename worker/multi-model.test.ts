@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +10,7 @@ import { servedModels } from "../db/workers";
 import { listModels } from "../lib/server/models";
 import { buildDocument } from "../scripts/fixtures/test-pdf";
 import { testContext, uploadPdf, waitFor, waitForDocument } from "../scripts/test/context";
+import { workerProcesses } from "../scripts/test/worker-process";
 import { buildContractModel, writeModelFolder } from "./model/test-models";
 
 /**
@@ -21,22 +21,9 @@ const SCHEMA = "q_models";
 const CONTRACT = "contract-quarter";
 let folders: string;
 let ctx: ReturnType<typeof testContext>;
-const root = path.resolve(import.meta.dirname, "..");
-const children: ChildProcess[] = [];
+const workers = workerProcesses();
 
-function startWorkerProcess(workerModels: string) {
-  const child = spawn(process.execPath, ["--import", "./worker/resolve-ts.ts", "worker/index.ts"], {
-    cwd: root,
-    env: { ...process.env, QUEUE_SCHEMA: SCHEMA, MODEL_FOLDERS: folders, WORKER_MODELS: workerModels, WORKER_DEAD_AFTER_MS: "3000", LOG_LEVEL: "info", NODE_ENV: "test" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
+const startWorkerProcess = (workerModels: string) => workers.start({ QUEUE_SCHEMA: SCHEMA, MODEL_FOLDERS: folders, WORKER_MODELS: workerModels });
 
 beforeAll(async () => {
   folders = await mkdtemp(path.join(os.tmpdir(), "pagewise-models-"));
@@ -46,7 +33,7 @@ beforeAll(async () => {
   await ctx.queue();
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  workers.killAll();
   await ctx?.close();
   await rm(folders, { recursive: true, force: true });
 });

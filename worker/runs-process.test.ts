@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detections } from "../db/schema";
 import { buildDocument } from "../scripts/fixtures/test-pdf";
 import { testContext, uploadPdf, waitFor, waitForDocument } from "../scripts/test/context";
+import { workerProcesses } from "../scripts/test/worker-process";
 import { sseReader, type SseFrame } from "../scripts/test/sse";
 import { BASELINE_DIR } from "./model/baseline";
 import { writeModelFolder } from "./model/test-models";
@@ -19,10 +19,9 @@ import { writeModelFolder } from "./model/test-models";
 const SCHEMA = "q_runs_process";
 const PASSWORD = "runs test password";
 const STRICT = 0.9;
-const root = path.resolve(import.meta.dirname, "..");
 let tmp: string;
 let strictDir: string;
-const children: ChildProcess[] = [];
+const workers = workerProcesses();
 process.env.ADMIN_PASSWORD = PASSWORD;
 process.env.QUEUE_SCHEMA = SCHEMA;
 const ctx = testContext({ QUEUE_SCHEMA: SCHEMA });
@@ -39,19 +38,7 @@ type Routes = {
 let routes: Routes;
 let cookie: string;
 
-function startWorkerProcess(modelDir: string) {
-  const child = spawn(process.execPath, ["--import", "./worker/resolve-ts.ts", "worker/index.ts"], {
-    cwd: root,
-    env: { ...process.env, QUEUE_SCHEMA: SCHEMA, MODEL_DIR: modelDir, WORKER_DEAD_AFTER_MS: "3000", LOG_LEVEL: "info", NODE_ENV: "test" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, exited, output: () => output, stop: async () => (child.kill("SIGTERM"), await exited) };
-}
+const startWorkerProcess = (modelDir: string) => workers.start({ QUEUE_SCHEMA: SCHEMA, MODEL_DIR: modelDir });
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), "pagewise-runs-"));
@@ -79,7 +66,7 @@ beforeAll(async () => {
   cookie = `${ADMIN_COOKIE}=${verifyLogin(PASSWORD, "test")}`;
 });
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  workers.killAll();
   await ctx.close();
   await rm(tmp, { recursive: true, force: true });
 });

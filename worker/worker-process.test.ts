@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detections, pages } from "../db/schema";
 import { eq, sql } from "drizzle-orm";
 import { buildDocument } from "../scripts/fixtures/test-pdf";
 import { pageCompletions, testContext, uploadPdf, waitFor, waitForDocument } from "../scripts/test/context";
+import { workerProcesses } from "../scripts/test/worker-process";
 
 /**
  * The real worker process (`node --import ./worker/resolve-ts.ts worker/index.ts`), fed by jobs the web side adds:
@@ -12,26 +11,13 @@ import { pageCompletions, testContext, uploadPdf, waitFor, waitForDocument } fro
  */
 const SCHEMA = "q_process";
 const ctx = testContext({ QUEUE_SCHEMA: SCHEMA });
-const root = path.resolve(import.meta.dirname, "..");
-const children: ChildProcess[] = [];
+const workers = workerProcesses();
 
-function startWorkerProcess() {
-  const child = spawn(process.execPath, ["--import", "./worker/resolve-ts.ts", "worker/index.ts"], {
-    cwd: root,
-    env: { ...process.env, QUEUE_SCHEMA: SCHEMA, WORKER_DEAD_AFTER_MS: "3000", LOG_LEVEL: "info", NODE_ENV: "test" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-  children.push(child);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
+const startWorkerProcess = () => workers.start({ QUEUE_SCHEMA: SCHEMA });
 
 beforeAll(() => ctx.queue());
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  workers.killAll();
   await ctx.close();
 });
 
