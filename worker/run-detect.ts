@@ -3,9 +3,9 @@ import { getDocument, getPage } from "../db/documents";
 import { completeRunPage, failRunPage, getRun, getRunPage, markRunPageProcessing } from "../db/runs";
 import { isAppError } from "../lib/errors";
 import type { WorkerDeps } from "./deps";
+import { detectOnPage } from "./detect-page";
 import { freeNow } from "./free-buffer";
 import { renderPolicy } from "./model/policy";
-import { ModelRunError } from "./model/session";
 import { pageContent } from "./text/page-content";
 import { classifyFailure, isLastAttempt } from "./tasks/retry";
 
@@ -50,20 +50,13 @@ export async function detectRunPage(
     } finally {
       await lease.release();
     }
-    let note: string | null = null;
-    let detections: Awaited<ReturnType<typeof deps.model.run>>["detections"] = [];
-    let inferMs = 0;
+    let ran: Awaited<ReturnType<typeof detectOnPage>>;
     try {
-      ({ detections, inferMs } = await deps.model.run(rendered.modelInput, rendered.modelWidth, rendered.modelHeight, {
-        width: rendered.imageWidth,
-        height: rendered.imageHeight,
-      }));
-    } catch (error) {
-      if (!(error instanceof ModelRunError)) throw error;
-      note = `The model raised an error on this page, so it has no detections (${error.message.slice(0, 200)}).`;
+      ran = await detectOnPage(deps.model, rendered, log);
     } finally {
       freeNow(rendered.modelInput, rendered.image);
     }
+    const { detections, inferMs, note } = ran;
     const w = rendered.imageWidth;
     const h = rendered.imageHeight;
     const boxes = detections.map((d) => [d.box[0] / w, d.box[1] / h, d.box[2] / w, d.box[3] / h] as [number, number, number, number]);

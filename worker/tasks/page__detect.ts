@@ -6,8 +6,8 @@ import { jobKeys, MAX_ATTEMPTS, pageDetectPayload } from "../../lib/jobs";
 import { deletePrefix, objectKeys, putObject } from "../../lib/s3";
 import type { WorkerDeps } from "../deps";
 import { freeNow } from "../free-buffer";
-import { ModelRunError } from "../model/session";
 import { renderPolicy } from "../model/policy";
+import { detectOnPage } from "../detect-page";
 import { detectRunPage } from "../run-detect";
 import { pageContent } from "../text/page-content";
 import { classifyFailure, isLastAttempt } from "./retry";
@@ -60,24 +60,16 @@ export function pageDetect(deps: WorkerDeps): Task<"page__detect"> {
       const uploaded = putObject(deps.storage, imageKey, rendered.image, display.contentType);
       uploaded.catch(() => {}); // awaited below; keeps an early rejection from being reported as unhandled
 
-      let note: string | null = null;
-      let detections: Awaited<ReturnType<typeof deps.model.run>>["detections"] = [];
-      let inferMs = 0;
+      let ran: Awaited<ReturnType<typeof detectOnPage>>;
       try {
-        ({ detections, inferMs } = await deps.model.run(rendered.modelInput, rendered.modelWidth, rendered.modelHeight, {
-          width: rendered.imageWidth,
-          height: rendered.imageHeight,
-        }));
-      } catch (error) {
-        if (!(error instanceof ModelRunError)) throw error;
-        note = `The model raised an error on this page, so it has no detections (${error.message.slice(0, 200)}).`;
-        log.warn("model raised on page", { reason: error.message });
+        ran = await detectOnPage(deps.model, rendered, log);
       } finally {
         // Neither buffer is needed once the model has run and the upload has settled.
         await uploaded.catch(() => {});
         freeNow(rendered.modelInput, rendered.image);
       }
       await uploaded;
+      const { detections, inferMs, note } = ran;
 
       const w = rendered.imageWidth;
       const h = rendered.imageHeight;
