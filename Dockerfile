@@ -50,7 +50,8 @@ COPY --from=build --chown=node:node /app/.next/static ./web/.next/static
 COPY --from=build --chown=node:node /app/public ./web/public
 # Next's standalone server runs from web/: models/ is reached from there too, so a relative MODEL_DIR or
 # MODEL_FOLDERS names the same folder for the web (which lists the models) and the worker (which loads them).
-RUN ln -s ../models web/models
+# (Next's file tracing copies parts of models/ into the standalone folder: replaced by the link.)
+RUN rm -rf web/models && ln -s ../models web/models
 USER node
 EXPOSE 3000
 CMD ["node", "web/server.js"]
