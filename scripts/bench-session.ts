@@ -19,13 +19,13 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { SHARED_R50_ONNX } from "../worker/model/test-models";
+import { RUNTIME, runChildForJson } from "./child-json";
 import { DEFAULT_TUNING, sessionOptions, WORKER_GLIBC_TUNABLES, type SessionTuning } from "../worker/model/session";
 
 const SHARED = path.dirname(SHARED_R50_ONNX);
 const SAMPLE = path.join(SHARED, "sample-page-input-3x1035x800-bgr-u8.bin");
 const [W, H] = [800, 1035];
 /** Children run the way the worker does: Node's own type stripping (see worker/resolve-ts.ts), not tsx. */
-const RUNTIME = ["--import", path.resolve(import.meta.dirname, "..", "worker", "resolve-ts.ts")];
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -215,20 +215,8 @@ async function flatness(model: string, variant: Variant, pages: number) {
 }
 
 function spawnChild(model: string, name: string, variant: Variant, runs: number): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...RUNTIME, import.meta.filename, "--child", name, "--model", model, "--runs", String(runs)], {
-      env: { ...process.env, ...variant.env },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    proc.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    proc.on("error", reject);
-    proc.on("close", (code) => {
-      const line = out.trim().split("\n").pop() ?? "";
-      if (code !== 0 || !line.startsWith("{")) reject(new Error(`variant "${name}" exited ${code}: ${out.slice(-500)}`));
-      else resolve(JSON.parse(line) as Result);
-    });
-  });
+  const args = ["--child", name, "--model", model, "--runs", String(runs)];
+  return runChildForJson<Result>(import.meta.filename, args, { ...process.env, ...variant.env }, `variant "${name}"`);
 }
 
 const model = arg("model") ?? path.join(SHARED, "detectron2-faster-rcnn-r50-fpn-publaynet5-untrained.onnx");

@@ -9,17 +9,16 @@
  * --no-profile, one more child per model with onnxruntime's profiler on: milliseconds per run by op type
  * (the optimised graph's kernels, e.g. QLinearConv, and which Q/DQ nodes were left unfused).
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { SHARED_R50_ONNX } from "../worker/model/test-models";
+import { runChildForJson } from "./child-json";
 import { sessionOptions, WORKER_GLIBC_TUNABLES, type SessionTuning } from "../worker/model/session";
 
 const SAMPLE = path.join(path.dirname(SHARED_R50_ONNX), "sample-page-input-3x1035x800-bgr-u8.bin");
 const [W, H] = [800, 1035];
-const RUNTIME = ["--import", path.resolve(import.meta.dirname, "..", "worker", "resolve-ts.ts")];
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
@@ -119,20 +118,8 @@ async function profiled(model: string, runs: number): Promise<Profiled> {
 }
 
 function spawnChild<T>(mode: "time" | "profile", model: string, runs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...RUNTIME, import.meta.filename, ...process.argv.slice(2), "--child", mode, "--model", model, "--runs", String(runs)], {
-      env: { ...process.env, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    let out = "";
-    proc.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    proc.on("error", reject);
-    proc.on("close", (code) => {
-      const line = out.trim().split("\n").pop() ?? "";
-      if (code !== 0 || !line.startsWith("{")) reject(new Error(`${mode} ${model} exited ${code}: ${out.slice(-500)}`));
-      else resolve(JSON.parse(line) as T);
-    });
-  });
+  const args = [...process.argv.slice(2), "--child", mode, "--model", model, "--runs", String(runs)];
+  return runChildForJson<T>(import.meta.filename, args, { ...process.env, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES }, `${mode} ${model}`);
 }
 
 const mode = arg("child");
