@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError, isAppError } from "../errors";
+import { runNumberSchema } from "../api-query";
 import { createLogger } from "../logger";
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -95,4 +96,12 @@ export function notFound(what = "Document"): never {
  */
 export function clientAddress(request: Request): string {
   return request.headers.get("x-forwarded-for")?.split(",").pop()?.trim() || request.headers.get("x-real-ip") || "local";
+}
+
+/** A run's route parameters (`/api/documents/:id/runs/:run/…`): the document id and the run number, or a 400. */
+export function parseRunParams(raw: { id: string; run: string }): { id: string; run: number } {
+  const id = parseDocumentId(raw.id);
+  const n = runNumberSchema.safeParse(raw.run);
+  if (!n.success) throw new AppError("invalid_id", "bad run number", "That is not a valid run number.");
+  return { id, run: n.data };
 }
