@@ -1,13 +1,13 @@
 /**
  * `node --import ./worker/resolve-ts.ts scripts/quantize-variants.ts <source.onnx> <ranges.json> <out dir> [name=spec ...]`:
  * static int8 variants of one model from ranges calibrated once (`npm run model:optimize -- ... --ranges-cache
- * ranges.json`), to compare with scripts/profile-ops.ts. A spec is `ops:Conv+Gemm+Add,bits:7`; the default set
- * covers which ops get QDQ and 7- against 8-bit weights. Writes <out dir>/<name>.onnx and prints the op counts.
+ * ranges.json`), to compare with scripts/profile-ops.ts. A spec is `ops:Conv+Gemm+Add,bits:7` (`,memory:off` leaves out
+ * lowerPeakMemory's rewrites); the default set covers which ops get QDQ and 7- against 8-bit weights. Writes <out dir>/<name>.onnx and prints the op counts.
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { decodeModel, dropUnusedInitializers, encodeModel, prepareModel } from "../worker/model/quantize/graph";
-import { planStatic, quantizeStatic } from "../worker/model/quantize/qdq";
+import { lowerPeakMemory, planStatic, quantizeStatic } from "../worker/model/quantize/qdq";
 
 const [source, rangesFile, outDir, ...specs] = process.argv.slice(2);
 if (!source || !rangesFile || !outDir) {
@@ -38,6 +38,7 @@ for (const item of specs.length ? specs : DEFAULTS) {
   plan.nodes = plan.nodes.filter((n) => ops.has(n.opType!));
   for (const n of [...plan.reluOf.keys()]) if (!ops.has(n.opType!)) plan.reluOf.delete(n);
   quantizeStatic(model, plan, ranges, { qmax: fields.bits === "8" ? 127 : 63 });
+  if (fields.memory !== "off") lowerPeakMemory(model);
   dropUnusedInitializers(model);
   const file = path.join(outDir, `${name}.onnx`);
   writeFileSync(file, encodeModel(model));

@@ -93,8 +93,8 @@ const CHANGED_BY_13 = new Set(["Split", "Squeeze", "Unsqueeze", "ReduceSum", "Pa
 /**
  * Readies an fp32 graph for quantization: Constant nodes that hold a tensor become initializers (so weights
  * are found in one place), the default opset is raised to 13 (per-channel QuantizeLinear/DequantizeLinear need
- * it) when no op in the graph changed meaning on the way, and each BatchNormalization that is the only
- * consumer of a Conv is folded into it.
+ * it) when no op in the graph changed meaning on the way, Identity nodes of a weight give way to the weight, and
+ * each BatchNormalization that is the only consumer of a Conv is folded into it.
  */
 export function prepareModel(model: Model): { foldedBatchNorms: number; opsetFrom: number } {
   const graph = model.graph!;
@@ -106,7 +106,27 @@ export function prepareModel(model: Model): { foldedBatchNorms: number; opsetFro
       graph.initializer.push(onnx.TensorProto.create({ ...value.t, name: node.output[0] }));
     } else kept.push(node);
   }
-  graph.node = kept;
+  // Identity of a weight (the exporter's way of sharing equal tensors, e.g. two zero biases) hides it from the
+  // quantizer, which takes initializers only: readers get the weight itself.
+  const initNames = new Set(graph.initializer.map((t) => t.name!));
+  const outputs = new Set((graph.output ?? []).map((o) => o.name!));
+  const alias = new Map<string, string>();
+  graph.node = kept.filter((n) => {
+    const from = n.input?.[0];
+    if (n.opType !== "Identity" || !from || !initNames.has(from) || outputs.has(n.output![0]!)) return true;
+    alias.set(n.output![0]!, from);
+    return false;
+  });
+  const renameIn = (nodes: Node[] | null | undefined) => {
+    for (const n of nodes ?? []) {
+      n.input = (n.input ?? []).map((i) => alias.get(i) ?? i);
+      for (const a of n.attribute ?? []) {
+        if (a.g) renameIn(a.g.node);
+        for (const g of a.graphs ?? []) renameIn(g.node);
+      }
+    }
+  };
+  if (alias.size) renameIn(graph.node);
 
   const opset = (model.opsetImport ?? []).find((o) => !o.domain);
   const opsetFrom = num(opset?.version);

@@ -14,7 +14,7 @@ import { fileSha256, sessionOptions, type SessionTuning } from "../session";
 import type { Adapter } from "./adapters";
 import { decodeModel, encodeModel, onnx, prepareModel, dropUnusedInitializers, type Model } from "./graph";
 import { generatedSource, pageRenderer, pdfSources, type PageRenderer, type PageSource } from "./pages";
-import { planStatic, quantizeStatic, quantizeWeightsOnly } from "./qdq";
+import { lowerPeakMemory, planStatic, quantizeStatic, quantizeWeightsOnly, ROI_ALIGN_CHUNKS } from "./qdq";
 import { RangeCollector, type RangeMethod } from "./ranges";
 
 export type Method = "static" | "weights";
@@ -208,6 +208,8 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
       quantizeStatic(model, plan, new Map(entries.filter(([, t]) => t.float).map(([name, t]) => [name, { lo: t.lo, hi: t.hi }])), { qmax: reduceRange ? 63 : 127 });
       const ops = plan.nodes.reduce<Record<string, number>>((c, n) => ({ ...c, [n.opType!]: (c[n.opType!] ?? 0) + 1 }), {});
       log(`quantized ${Object.entries(ops).map(([op, n]) => `${n} ${op}`).join(", ")}; ${plan.reluOf.size} Relu folded into their producer`);
+      const lowered = lowerPeakMemory(model);
+      if (lowered.scatterMerges || lowered.chunkedRoiAligns) log(`RoIAlign merges in uint8: ${lowered.scatterMerges}; RoIAligns run in ${ROI_ALIGN_CHUNKS} parts: ${lowered.chunkedRoiAligns}`);
     } else {
       const { nodes } = quantizeWeightsOnly(model);
       log(`int8 weights for ${nodes} Conv/Gemm/MatMul nodes`);

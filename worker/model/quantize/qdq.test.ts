@@ -1,8 +1,8 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { consumers, DT, dropUnusedInitializers, encodeModel, makeNode, nodesOf, onnx, producers, tensor } from "./graph";
+import { consumers, DT, dropUnusedInitializers, encodeModel, makeNode, nodesOf, onnx, prepareModel, producers, tensor } from "./graph";
 import { optimizedOpCounts } from "./op-count";
-import { planStatic, quantizeStatic } from "./qdq";
+import { lowerPeakMemory, planStatic, quantizeStatic, ROI_ALIGN_CHUNKS } from "./qdq";
 
 /** x -> Conv -> Relu -> y (graph output: its shape, read by Shape) and -> Conv -> z. */
 function convThenShape() {
@@ -56,5 +56,127 @@ describe("static QDQ", () => {
     expect(Array.from(out.s!.data as BigInt64Array, Number)).toEqual([1, 4, 16, 16]);
     expect((out.z!.dims as number[]).join("x")).toBe("1x4x16x16");
     await session.release();
+  });
+});
+
+/**
+ * Detectron2's ROIPooler in miniature: two levels' RoIAlign outputs scattered into zeros, flattened, then a Gemm.
+ * `n0`/`n1`: proposals per level (scattered to rows `pos0`/`pos1` of the merged tensor, whose last row stays zero).
+ */
+function pooler(n0: number, n1: number) {
+  const w = Float32Array.from({ length: 16 * 3 }, (_, i) => Math.sin(i * 1.3) / 4);
+  const vi = (name: string, elemType: number, shape: (number | string)[]) =>
+    onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, shape: { dim: shape.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } } });
+  const roi = (level: number) =>
+    makeNode("RoiAlign", [`feat${level}`, `rois${level}`, `batch${level}`], [`ra${level}`], `roi${level}`, { output_height: 2, output_width: 2, sampling_ratio: 2 });
+  return onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 13 }],
+    graph: {
+      name: "pooler",
+      input: [
+        vi("feat0", DT.FLOAT, [1, 4, 16, 16]), vi("feat1", DT.FLOAT, [1, 4, 8, 8]),
+        vi("rois0", DT.FLOAT, ["n0", 4]), vi("rois1", DT.FLOAT, ["n1", 4]),
+        vi("batch0", DT.INT64, ["n0"]), vi("batch1", DT.INT64, ["n1"]),
+        vi("pos0", DT.INT64, ["n0", 1]), vi("pos1", DT.INT64, ["n1", 1]),
+      ],
+      output: [vi("y", DT.FLOAT, [n0 + n1 + 1, 3])],
+      initializer: [
+        onnx.TensorProto.create({ name: "merged_shape", dataType: DT.INT64, dims: [4], int64Data: [n0 + n1 + 1, 4, 2, 2] }),
+        tensor("w", DT.FLOAT, [16, 3], w),
+        tensor("b", DT.FLOAT, [3], Float32Array.of(0.1, -0.2, 0.05)),
+      ],
+      node: [
+        makeNode("ConstantOfShape", ["merged_shape"], ["zeros"], "zeros"),
+        roi(0),
+        makeNode("ScatterND", ["zeros", "pos0", "ra0"], ["s0"], "scatter0"),
+        roi(1),
+        makeNode("ScatterND", ["s0", "pos1", "ra1"], ["s1"], "scatter1"),
+        makeNode("Flatten", ["s1"], ["flat"], "flatten", { axis: 1 }),
+        makeNode("Gemm", ["flat", "w", "b"], ["y"], "fc"),
+      ],
+    },
+  });
+}
+
+describe("lowerPeakMemory", () => {
+  const ranges = new Map([["flat", { lo: -0.5, hi: 1.5 }]]);
+  const quantized = (n0: number, n1: number) => {
+    const model = pooler(n0, n1);
+    const known = new Map(["flat", "y"].map((t) => [t, { rank: 2, float: true }]));
+    quantizeStatic(model, planStatic(model, known), ranges, { qmax: 63 });
+    return model;
+  };
+  const feeds = (n0: number, n1: number) => {
+    const rand = (n: number, scale: number, seed: number) => Float32Array.from({ length: n }, (_, i) => (Math.sin(i * 12.9898 + seed) * 43758.5453) % 1 * scale);
+    const rois = (n: number, size: number, seed: number) =>
+      Float32Array.from({ length: n * 4 }, (_, i) => {
+        const r = Math.abs(rand(n * 4, size / 2, seed)[i]!);
+        return i % 4 < 2 ? r : r + size / 2;
+      });
+    const order = Array.from({ length: n0 + n1 }, (_, i) => n0 + n1 - 1 - i); // level 1's rows first
+    return {
+      feat0: new ort.Tensor("float32", rand(4 * 16 * 16, 1, 1), [1, 4, 16, 16]),
+      feat1: new ort.Tensor("float32", rand(4 * 8 * 8, 1, 2), [1, 4, 8, 8]),
+      rois0: new ort.Tensor("float32", rois(n0, 16, 3), [n0, 4]),
+      rois1: new ort.Tensor("float32", rois(n1, 8, 4), [n1, 4]),
+      batch0: new ort.Tensor("int64", new BigInt64Array(n0), [n0]),
+      batch1: new ort.Tensor("int64", new BigInt64Array(n1), [n1]),
+      pos0: new ort.Tensor("int64", BigInt64Array.from(order.slice(0, n0), BigInt), [n0, 1]),
+      pos1: new ort.Tensor("int64", BigInt64Array.from(order.slice(n0), BigInt), [n1, 1]),
+    };
+  };
+  const run = async (model: ReturnType<typeof pooler>, n0: number, n1: number) => {
+    dropUnusedInitializers(model);
+    const session = await ort.InferenceSession.create(encodeModel(model));
+    const out = await session.run(feeds(n0, n1));
+    await session.release();
+    return Array.from(out.y!.data as Float32Array);
+  };
+
+  it.each([
+    [7, 5],
+    [3, 1],
+    [2, 0],
+  ])("merges the RoIAlign levels in uint8 and runs each RoIAlign in parts, with the same outputs (%i + %i proposals)", async (n0, n1) => {
+    const before = quantized(n0, n1);
+    const after = quantized(n0, n1);
+    expect(lowerPeakMemory(after)).toEqual({ scatterMerges: 1, chunkedRoiAligns: 2 });
+
+    const nodes = nodesOf(after);
+    // The zeros are zero points now, and no QuantizeLinear reads the merged float tensor: there is none.
+    const zeros = nodes.find((n) => n.opType === "ConstantOfShape")!;
+    expect(zeros.attribute!.find((a) => a.name === "value")!.t!.dataType).toBe(DT.UINT8);
+    const prod = producers(after);
+    const flatten = nodes.find((n) => n.opType === "Flatten")!;
+    expect(consumers(after).get(flatten.output![0]!)!.map((n) => n.opType)).toEqual(["DequantizeLinear"]);
+    expect(nodes.filter((n) => n.opType === "RoiAlign")).toHaveLength(2 * ROI_ALIGN_CHUNKS);
+    for (const roi of nodes.filter((n) => n.opType === "RoiAlign")) {
+      expect(consumers(after).get(roi.output![0]!)!.map((n) => n.opType)).toEqual(["QuantizeLinear"]);
+      expect(prod.get(roi.input![1]!)?.opType).toBe("Slice");
+    }
+    expect(await run(after, n0, n1)).toEqual(await run(before, n0, n1));
+  });
+
+  it("leaves a merge alone when something else reads the float zeros", () => {
+    const model = quantized(3, 2);
+    model.graph!.node!.push(makeNode("Relu", ["zeros"], ["zeros_too"], "reader"));
+    model.graph!.output!.push(onnx.ValueInfoProto.create({ name: "zeros_too" }));
+    expect(lowerPeakMemory(model).scatterMerges).toBe(0);
+  });
+});
+
+describe("prepareModel", () => {
+  it("gives readers of an Identity of a weight the weight itself, so a Gemm whose bias the exporter shared is quantized", () => {
+    const model = pooler(3, 2);
+    model.graph!.node!.push(makeNode("Identity", ["b"], ["b_shared"], "share"));
+    const fc = model.graph!.node!.find((n) => n.opType === "Gemm")!;
+    fc.input![2] = "b_shared";
+    const known = new Map(["flat", "y"].map((t) => [t, { rank: 2, float: true }]));
+    expect(planStatic(model, known).nodes).toHaveLength(0);
+    prepareModel(model);
+    expect(nodesOf(model).some((n) => n.opType === "Identity")).toBe(false);
+    expect(fc.input![2]).toBe("b");
+    expect(planStatic(model, known).nodes.map((n) => n.name)).toEqual(["fc"]);
   });
 });

@@ -4,7 +4,7 @@
  * around Gemm into QGemm, and run MaxPool and nearest Resize on uint8 directly. Everything else (RoIAlign,
  * NMS, post-processing) stays float, fed through DequantizeLinear.
  */
-import { consumers, DT, dims, floatValues, initializerMap, intAttr, makeNode, nodesOf, producers, tensor, type Model, type Node } from "./graph";
+import { attr, consumers, DT, dims, floatValues, initializerMap, intAttr, makeNode, nodesOf, onnx, producers, tensor, type Model, type Node } from "./graph";
 
 /** uint8 activation range [lo, hi] as calibrated; 0 is always included. */
 export type Range = { lo: number; hi: number };
@@ -15,6 +15,8 @@ const QUANTIZED_OPS = new Set(["Conv", "Gemm", "MatMul", "Add", "MaxPool", "Resi
 const SAME_PARAMS = new Set(["MaxPool", "Resize"]);
 /** Ops that read only their input's shape. */
 const SHAPE_ONLY = new Set(["Shape", "Size"]);
+/** Ops that only reshape a tensor: a QuantizeLinear after them may as well come before them. */
+const RESHAPES = new Set(["Flatten", "Reshape"]);
 /** Ops whose Relu successor is absorbed into the output's uint8 range (zero point 0 clamps at 0). */
 const RELU_FOLDS = new Set(["Conv", "Add", "Gemm"]);
 
@@ -126,9 +128,9 @@ function subgraphInputs(model: Model): Set<string> {
 }
 
 type Namer = (base: string) => string;
-function namer(): Namer {
+function namer(prefix = "q"): Namer {
   let n = 0;
-  return (base) => `${base.replace(/[^A-Za-z0-9_./:-]/g, "_")}__q${n++}`;
+  return (base) => `${base.replace(/[^A-Za-z0-9_./:-]/g, "_")}__${prefix}${n++}`;
 }
 
 /** Adds int8 weights + DequantizeLinear for every weight of `nodes` (shared weights are quantized once). Returns the scales per weight. */
@@ -301,4 +303,155 @@ export function quantizeStatic(model: Model, plan: QuantPlan, ranges: ReadonlyMa
   }
   spliceBefore(model, before, after, head);
   return { params };
+}
+
+/**
+ * After quantizeStatic: rewrites that lower the session's peak memory and leave every output as it was
+ * (bit for bit). Returns what they changed.
+ */
+export function lowerPeakMemory(model: Model): { scatterMerges: number; chunkedRoiAligns: number } {
+  const fresh = namer("m");
+  const scatterMerges = quantizeScatterMerges(model, fresh);
+  return { scatterMerges, chunkedRoiAligns: chunkQuantizedRoiAligns(model, fresh) };
+}
+
+/**
+ * Detectron2's ROIPooler merges the levels' RoIAlign outputs by scattering each into zeros (ConstantOfShape, then
+ * one ScatterND per level), and the box head quantizes the merged tensor: for 1000 proposals 1000 x 256 x 7 x 7
+ * floats, 50 MB for the zeros and as much again for the scattered copy, alive next to the float P2 map RoIAlign
+ * reads (the session's peak, scripts/profile-memory.ts). Quantizing each level's output as it comes out of RoIAlign and
+ * scattering uint8 into zero points gives the same uint8 tensor (QuantizeLinear is elementwise, so it commutes
+ * with moving values, and it maps 0 to the zero point) in a quarter of the memory. Returns how many merges moved.
+ */
+function quantizeScatterMerges(model: Model, fresh: Namer): number {
+  const prod = producers(model);
+  const users = consumers(model);
+  const inits = initializerMap(model);
+  const graphOutputs = new Set((model.graph!.output ?? []).map((o) => o.name!));
+  const inSubgraphs = subgraphInputs(model);
+  /** The one node reading `t` for its values (Shape/Size aside), when nothing else needs the float tensor. */
+  const onlyReader = (t: string) => {
+    const readers = (users.get(t) ?? []).filter((n) => !SHAPE_ONLY.has(n.opType!));
+    return readers.length === 1 && !graphOutputs.has(t) && !inSubgraphs.has(t) ? readers[0]! : undefined;
+  };
+  /** Walks back from `t` through reshapes that only it depends on; returns the tensors passed, `t` first, and where it stopped. */
+  const throughReshapes = (t: string) => {
+    const passed = [t];
+    for (let p = prod.get(t); p && RESHAPES.has(p.opType!) && onlyReader(p.input![0]!) === p; p = prod.get(t)) passed.push((t = p.input![0]!));
+    return { start: t, passed };
+  };
+  const rename = (from: string, to: string) => {
+    for (const reader of users.get(from) ?? []) reader.input = reader.input!.map((i) => (i === from ? to : i));
+  };
+
+  const removed = new Set<Node>();
+  const after = new Map<Node, Node[]>();
+  const retyped = new Set<string>();
+  let merges = 0;
+  for (const q of nodesOf(model)) {
+    if (q.opType !== "QuantizeLinear" || !onlyReader(q.input![0]!)) continue;
+    const zp = inits.get(q.input![2] ?? "");
+    if (!zp || zp.dataType !== DT.UINT8 || dims(zp).length || !inits.has(q.input![1]!)) continue;
+    // Back from the quantized tensor: reshapes, then a chain of ScatterND (each output read only by the next), then the zeros.
+    const tail = throughReshapes(q.input![0]!);
+    const scatters: Node[] = [];
+    let data = tail.start;
+    for (let p = prod.get(data); p?.opType === "ScatterND" && !attr(p, "reduction")?.s?.length; p = prod.get(data)) {
+      scatters.unshift(p);
+      data = p.input![0]!;
+      if (onlyReader(data) !== p) break;
+    }
+    const zeros = prod.get(data);
+    const fill = zeros && attr(zeros, "value")?.t;
+    const fillsZero = !fill || (fill.dataType === DT.FLOAT && floatValues(fill).every((v) => v === 0));
+    if (!scatters.length || zeros?.opType !== "ConstantOfShape" || !fillsZero || onlyReader(data) !== scatters[0]) continue;
+    const updates = scatters.map((scatter) => throughReshapes(scatter.input![2]!));
+    if (updates.some((u) => !prod.get(u.start))) continue;
+
+    const [scale, zero] = [q.input![1]!, q.input![2]!];
+    zeros.attribute = [
+      ...(zeros.attribute ?? []).filter((a) => a.name !== "value"),
+      onnx.AttributeProto.create({ name: "value", type: onnx.AttributeProto.AttributeType.TENSOR, t: tensor("", DT.UINT8, [1], Uint8Array.from(zp.rawData ?? [0])) }),
+    ];
+    for (const { start, passed } of updates) {
+      const qOut = fresh(`${start}_u8`);
+      const source = prod.get(start)!;
+      after.set(source, [...(after.get(source) ?? []), makeNode("QuantizeLinear", [start, scale, zero], [qOut], qOut)]);
+      rename(start, qOut);
+      for (const t of passed.slice(0, -1)) retyped.add(t);
+    }
+    for (const scatter of scatters) retyped.add(scatter.output![0]!);
+    for (const t of tail.passed) retyped.add(t);
+    retyped.add(data);
+    // The last reshape (or scatter) now writes the uint8 tensor the QuantizeLinear wrote.
+    const last = q.input![0]!;
+    rename(last, q.output![0]!);
+    prod.get(last)!.output = [q.output![0]!];
+    removed.add(q);
+    merges++;
+  }
+  if (!merges) return 0;
+  const out: Node[] = [];
+  for (const node of nodesOf(model)) if (!removed.has(node)) out.push(node, ...(after.get(node) ?? []));
+  model.graph!.node = out;
+  model.graph!.valueInfo = (model.graph!.valueInfo ?? []).filter((v) => !retyped.has(v.name!));
+  return merges;
+}
+
+/** How many pieces a quantized RoIAlign's proposals are cut into. */
+export const ROI_ALIGN_CHUNKS = 4;
+
+/**
+ * A RoIAlign whose output is only quantized runs on a quarter of its proposals at a time, each quarter quantized
+ * as it comes out and the uint8 quarters concatenated: for the P2 level (up to all 1000 proposals) the float output
+ * alive next to the float P2 map drops from 50 MB to 12.5 MB. The proposals are cut with Slice at ceil(n / 4), so any
+ * count works, and RoIAlign reads each proposal on its own, so the result is the same.
+ */
+function chunkQuantizedRoiAligns(model: Model, fresh: Namer): number {
+  const users = consumers(model);
+  const graphOutputs = new Set((model.graph!.output ?? []).map((o) => o.name!));
+  const inSubgraphs = subgraphInputs(model);
+  const init = (base: string, values: number[]) => {
+    const name = fresh(base);
+    model.graph!.initializer!.push(onnx.TensorProto.create({ name, dataType: DT.INT64, dims: [values.length], int64Data: values }));
+    return name;
+  };
+  const replaced = new Map<Node, Node[]>();
+  for (const roi of nodesOf(model)) {
+    if (roi.opType !== "RoiAlign" || roi.input?.length !== 3) continue;
+    const out = roi.output![0]!;
+    const readers = users.get(out) ?? [];
+    const q = readers[0];
+    if (readers.length !== 1 || q?.opType !== "QuantizeLinear" || graphOutputs.has(out) || inSubgraphs.has(out)) continue;
+    const [features, boxes, batch] = roi.input as [string, string, string];
+    const name = (what: string) => fresh(`${out}_${what}`);
+    const [zero, one, axis0, parts] = [init("zero", [0]), init("one", [1]), init("axis0", [0]), init("parts", [ROI_ALIGN_CHUNKS])];
+    const last = init("parts_minus_one", [ROI_ALIGN_CHUNKS - 1]);
+    const [shape, count, padded, size] = [name("shape"), name("count"), name("padded"), name("chunk")];
+    const nodes: Node[] = [
+      makeNode("Shape", [boxes], [shape], shape),
+      makeNode("Slice", [shape, zero, one], [count], count),
+      makeNode("Add", [count, last], [padded], padded),
+      makeNode("Div", [padded, parts], [size], size),
+    ];
+    const pieces: string[] = [];
+    for (let k = 0; k < ROI_ALIGN_CHUNKS; k++) {
+      const [start, end, b, i, y, yq] = ["start", "end", "boxes", "batch", "roi", "u8"].map((w) => name(`${w}${k}`)) as [string, string, string, string, string, string];
+      nodes.push(
+        makeNode("Mul", [size, init(`k${k}`, [k])], [start], start),
+        makeNode("Mul", [size, init(`k${k + 1}`, [k + 1])], [end], end),
+        makeNode("Slice", [boxes, start, end, axis0], [b], b),
+        makeNode("Slice", [batch, start, end, axis0], [i], i),
+        onnx.NodeProto.create({ opType: roi.opType, domain: roi.domain, attribute: roi.attribute, input: [features, b, i], output: [y], name: y }),
+        makeNode("QuantizeLinear", [y, q.input![1]!, q.input![2]!], [yq], yq),
+      );
+      pieces.push(yq);
+    }
+    nodes.push(makeNode("Concat", pieces, [q.output![0]!], name("concat"), { axis: 0 }));
+    replaced.set(roi, nodes);
+    replaced.set(q, []);
+  }
+  if (!replaced.size) return 0;
+  model.graph!.node = nodesOf(model).flatMap((n) => replaced.get(n) ?? [n]);
+  return replaced.size / 2;
 }
