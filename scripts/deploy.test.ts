@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { WORKER_GLIBC_TUNABLES } from "../worker/model/session";
+import { WORKER_GLIBC_TUNABLES, WORKER_NODE_FLAGS } from "../worker/model/session";
 import { buildWorker } from "./build-worker";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -53,8 +53,8 @@ describe("Dockerfile and heroku.yml", () => {
 describe("the worker command", () => {
   const heroku = read("heroku.yml");
 
-  it("is the same bundle, under the worker's malloc settings, on Heroku and in `npm run worker`", () => {
-    const command = `GLIBC_TUNABLES=${WORKER_GLIBC_TUNABLES} node dist/worker/index.mjs`;
+  it("is the same bundle, under the worker's malloc settings and Node flags, on Heroku and in `npm run worker`", () => {
+    const command = `GLIBC_TUNABLES=${WORKER_GLIBC_TUNABLES} node ${WORKER_NODE_FLAGS.join(" ")} dist/worker/index.mjs`;
     expect(heroku).toContain(`worker: env ${command}\n`);
     expect(pkg.scripts.worker).toBe(`node scripts/node-version.mjs && ${command}`);
     // The image builds the bundle that the command runs.

@@ -11,7 +11,7 @@ import path from "node:path";
 import { migrateDatabase } from "../db/migrate";
 import { env as loadEnv } from "../lib/env";
 import { ensureBaselineModel } from "../worker/model/baseline";
-import { WORKER_GLIBC_TUNABLES } from "../worker/model/session";
+import { WORKER_GLIBC_TUNABLES, WORKER_NODE_FLAGS } from "../worker/model/session";
 import { buildWorker } from "./build-worker";
 import { startEmbeddedServices } from "./embedded/services";
 
@@ -94,8 +94,8 @@ async function main() {
     });
   }
   // Production runs the worker bundle, as deployed (scripts/build-worker.ts); development runs its
-  // TypeScript on Node's own type stripping (worker/resolve-ts.ts). Both under the worker's malloc settings.
-  const workerArgs = production ? [path.join(await buildWorker(), "index.mjs")] : ["--import", "./worker/resolve-ts.ts", "worker/index.ts"];
+  // TypeScript on Node's own type stripping (worker/resolve-ts.ts). Both under the worker's malloc settings and Node flags.
+  const workerArgs = [...WORKER_NODE_FLAGS, ...(production ? [path.join(await buildWorker(), "index.mjs")] : ["--import", "./worker/resolve-ts.ts", "worker/index.ts"])];
   start("worker", workerArgs, { ...childEnv, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES });
   start("web", [next, production ? "start" : "dev", "-p", String(env.PORT)], childEnv);
   log(`Pagewise is starting at http://localhost:${env.PORT} (admin: /admin)`);

@@ -11,13 +11,21 @@ export type { Detection } from "./decode";
 
 /**
  * glibc malloc settings for the worker process, to put in its environment when it is started (glibc reads
- * them only then): every block over 1 MiB gets its own mapping, handed back to the kernel when freed and
+ * them only then): every block over 128 KiB gets its own mapping, handed back to the kernel when freed and
  * backed by transparent huge pages so the page faults stay cheap. With them onnxruntime's arena is turned
- * off (see SessionTuning.enableCpuMemArena) and RSS follows the live tensors: Detectron2 R50-FPN at
- * 800x1035 peaks at ~470 MiB instead of ~578 MiB and drops back to ~300 MiB between pages, for ~60 % more
- * CPU per page (scripts/bench-session.ts).
+ * off (see SessionTuning.enableCpuMemArena) and RSS follows the live tensors. The threshold was 1 MiB: the
+ * blocks between 128 KiB and 1 MiB then piled up in malloc's heaps run after run (static int8 R50-FPN,
+ * session alone, 6 runs: 297-312 MiB between runs and a 455-473 MiB peak, against 201-206 and 349-354 at
+ * 128 KiB for the same CPU; 64 and 32 KiB gain nothing more; without huge pages 1.2-1.4x the CPU).
  */
-export const WORKER_GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=1048576:glibc.malloc.hugetlb=1";
+export const WORKER_GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=131072:glibc.malloc.hugetlb=1";
+
+/**
+ * Node flags for the worker process. V8's young generation grows to 2 x 16 MiB semi-spaces, which the worker's
+ * short-lived garbage (rows, log lines, upload buffers) keeps touched: 2 MiB ones cut its RSS when ready from
+ * 234 to 186 MiB (npm run bench). Its big buffers live outside the young generation either way.
+ */
+export const WORKER_NODE_FLAGS = ["--max-semi-space-size=2"] as const;
 
 /** True when this process's malloc hands big freed blocks back to the kernel (a fixed mmap threshold <= 4 MiB). */
 export function mallocReturnsBigBlocks(env: Record<string, string | undefined> = process.env): boolean {
