@@ -14,7 +14,7 @@ import { parseEnv } from "../lib/env";
 import { headObject } from "../lib/s3";
 import { readModelFolder } from "../worker/model/manifest";
 import { renderPolicy } from "../worker/model/policy";
-import { loadModel, mallocReturnsBigBlocks, tuningForModel, WORKER_GLIBC_TUNABLES } from "../worker/model/session";
+import { loadModel, mallocReturnsBigBlocks, tuningForModel, WORKER_GLIBC_TUNABLES, WORKER_NODE_FLAGS } from "../worker/model/session";
 import { SHARED_R50_ONNX, sharedModelFolder } from "../worker/model/test-models";
 import { createRenderer } from "../worker/render/renderer";
 import { buildWorker } from "./build-worker";
@@ -39,6 +39,11 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const procStatus = (pid: number | "self", field: string) =>
   Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
 const log = (line: string) => console.error(`[bench] ${line}`);
+/** User + system CPU milliseconds a process has used, all its threads (Linux clock ticks, 100 per second). */
+const procCpuMs = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
 
 async function modelFolder(tmp: string): Promise<string> {
   const given = arg("model");
@@ -74,13 +79,17 @@ async function main() {
   const renderMs: number[] = [];
   const renderEncodeMs: number[] = [];
   const inferMs: number[] = [];
+  const inferCpuMs: number[] = [];
   let detections = 0;
   await renderer.open(pdfPath);
   for (let n = 1; n <= BARE_PAGES; n++) {
     const page = await renderer.render({ pdfPath, pageNumber: n, resize: renderPolicy(model), inputFormat: model.manifest.inputFormat, imageFormat: "png" });
     renderMs.push(page.renderMs);
     renderEncodeMs.push(page.renderMs + page.encodeMs);
+    const cpu0 = process.cpuUsage();
     const result = await model.run(page.modelInput, page.modelWidth, page.modelHeight, { width: page.imageWidth, height: page.imageHeight });
+    const cpu = process.cpuUsage(cpu0);
+    inferCpuMs.push((cpu.user + cpu.system) / 1000);
     inferMs.push(result.inferMs);
     detections += result.detections.length;
   }
@@ -108,6 +117,7 @@ async function main() {
   const services = await startEmbeddedServices(env, { dataDir: tmp, webOrigins: ["*"], pgPort: await freePort(), s3Port: await freePort(), log: () => {} });
   Object.assign(process.env, services.env, { QUEUE_SCHEMA: "graphile_worker" });
   let e2ePagesPerMin = NaN;
+  let workerCpuMsPerPage = NaN;
   // The worker's own figures per page (its page rows): inference there against bare says what contention costs.
   let workerInferMs = NaN;
   let workerRenderMs = NaN;
@@ -128,7 +138,7 @@ async function main() {
     // --worker-bundle DIR: a bundle built elsewhere (another commit), to compare workers under the same conditions.
     const bundle = path.join(arg("worker-bundle") ? path.resolve(arg("worker-bundle")!) : await buildWorker(), "index.mjs");
     const workers = Array.from({ length: WORKERS }, () => {
-      const child = spawn(process.execPath, [bundle], {
+      const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, bundle], {
         cwd: root,
         env: { ...process.env, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES, MODEL_DIR: dir, ORT_THREADS: String(threadsPerWorker), LOG_LEVEL: "info", NODE_ENV: "development" },
         stdio: ["ignore", "pipe", "inherit"],
@@ -160,6 +170,7 @@ async function main() {
       const failedAttempts = await recordFailedAttempts(ctx.sql, "graphile_worker");
       await waitFor(async () => workers.every((w) => w.ready || w.child.exitCode !== null), { timeoutMs: 5 * 60_000, what: "workers ready" });
       if (!workers.every((w) => w.ready)) throw new Error("a worker exited before it was ready");
+      const cpuBefore = workers.map((w) => procCpuMs(w.child.pid!));
       const doc = await uploadPdf(ctx, readFileSync(pdfPath), "bench.pdf", { model: folder.manifest.id });
       const sampler = setInterval(() => {
         try {
@@ -170,6 +181,7 @@ async function main() {
       }, 1000);
       const { doc: done, pages } = await waitForDocument(ctx, doc.id, 60 * 60_000);
       clearInterval(sampler);
+      workerCpuMsPerPage = workers.reduce((sum, w, i) => sum + procCpuMs(w.child.pid!) - cpuBefore[i]!, 0) / Math.max(1, done.pagesDone);
       const started = Math.min(...pages.map((p) => p.startedAt!.getTime()));
       const finished = Math.max(...pages.map((p) => p.finishedAt!.getTime()));
       e2ePagesPerMin = (done.pagesDone * 60_000) / (finished - started);
@@ -223,6 +235,11 @@ async function main() {
     renderEncodeMsPerPage: round(median(renderEncodeMs)),
     pdftoppmMsPerPage: round(pdftoppmMsPerPage),
     inferMsPerPage: Math.round(median(inferMs)),
+    // CPU time (all threads) of one bare session.run, and of the worker processes per page through the queue.
+    inferCpuMsPerPage: Math.round(median(inferCpuMs)),
+    workerCpuMsPerPage: Math.round(workerCpuMsPerPage),
+    // The most e2eOverBare can be on this machine's cores, given the worker's CPU per page: above it no overlap helps.
+    e2eOverBareCpuBound: Math.round((mean(inferMs) / (workerCpuMsPerPage / os.availableParallelism())) * 100) / 100,
     barePagesPerMin: round(barePagesPerMin),
     e2ePagesPerMin: round(e2ePagesPerMin),
     e2eOverBare: Math.round((e2ePagesPerMin / barePagesPerMin) * 100) / 100,
