@@ -46,6 +46,7 @@ const ORT_DEFAULTS: Required<SessionTuning> = {
   enableMemPattern: true,
   graphOptimizationLevel: "all",
   executionMode: "sequential",
+  allowSpinning: true,
   extra: {},
 };
 const v = (tuning: Partial<SessionTuning>, more: Omit<Variant, "tuning"> = {}): Variant => ({ tuning: { ...ORT_DEFAULTS, ...tuning }, ...more });

@@ -1,6 +1,6 @@
 /**
- * `npm run build:worker`: the worker as plain JavaScript, dist/worker/index.mjs and, beside it, the render
- * thread's render-thread.mjs. Run from its TypeScript (Node's type stripping) each of the worker's two V8
+ * `npm run build:worker`: the worker as plain JavaScript, dist/worker/index.mjs and, beside it, its threads'
+ * render-thread.mjs and inference-thread.mjs. Run from its TypeScript (Node's type stripping) each of the worker's two V8
  * isolates instantiates Node's TypeScript stripper, ~20 MB each; bundling also links drizzle-orm's
  * ~70 circular ESM modules once, at build time. Measured: see README "Worker memory".
  */
@@ -18,7 +18,7 @@ const external = ["onnxruntime-node", "@napi-rs/canvas", "pdfjs-dist", "tesserac
 export async function buildWorker(outdir = path.join(root, "dist", "worker")) {
   await build({
     absWorkingDir: root,
-    entryPoints: { index: "worker/index.ts", "render-thread": "worker/render/render-thread.ts" },
+    entryPoints: { index: "worker/index.ts", "render-thread": "worker/render/render-thread.ts", "inference-thread": "worker/model/inference-thread.ts" },
     outdir,
     outExtension: { ".js": ".mjs" },
     bundle: true,

@@ -62,16 +62,21 @@ describe("the worker command", () => {
     expect(pkg.scripts["build:worker"]).toMatch(/scripts\/build-worker\.ts/);
   });
 
-  it("builds a bundle that leaves only runtime packages external and starts its render thread from beside it", async () => {
+  it("builds a bundle that leaves only runtime packages external and starts its render and inference threads from beside it", async () => {
     const outdir = await buildWorker(path.join(root, "dist", "worker"));
     const index = readFileSync(path.join(outdir, "index.mjs"), "utf8");
     const thread = readFileSync(path.join(outdir, "render-thread.mjs"), "utf8");
+    const inference = readFileSync(path.join(outdir, "inference-thread.mjs"), "utf8");
     const imported = (code: string) => new Set([...code.matchAll(/^import .* from "([^"]+)";?$/gm)].map((m) => m[1]!.replace(/^(@[^/]+\/[^/]+|[^@/][^/]*).*/, "$1")));
     // Node's own modules, with or without the prefix (fflate, under the TIFF decoder, imports "module").
-    const packages = [...imported(index), ...imported(thread)].filter((p) => !p.startsWith("node:") && !builtinModules.includes(p));
+    const packages = [...imported(index), ...imported(thread), ...imported(inference)].filter((p) => !p.startsWith("node:") && !builtinModules.includes(p));
     for (const p of packages) expect(pkg.dependencies, `${p} is imported by the bundle at run time`).toHaveProperty(p);
     expect(imported(thread)).toContain("pdfjs-dist");
-    expect(index).toContain("render-thread.mjs");
+    expect(imported(inference)).toContain("onnxruntime-node");
+    // The bundle starts each thread by its file name beside it (worker/thread-entry.ts).
+    expect(index).toContain("`./${bundleName}.mjs`");
+    expect(index).toContain(`import.meta.url), "render-thread"`);
+    expect(index).toContain(`import.meta.url), "inference-thread"`);
     // drizzle-orm is bundled (see scripts/build-worker.ts), never loaded as ~70 ESM modules at run time.
     expect(packages).not.toContain("drizzle-orm");
     // The image drops some packages (or whole scopes) from the runtime's node_modules: none the bundle loads.

@@ -1,6 +1,6 @@
 /**
  * Hands the memory behind typed arrays back now instead of at the next garbage collection. A page's model
- * input (10 MB at 800x1035) and image arrive from the render thread as ArrayBuffers outside the V8 heap;
+ * input (2.5 MB of bytes at 800x1035) and image arrive from the render thread as ArrayBuffers outside the V8 heap;
  * V8 collects them late, and two or three pages' worth sat in the worker during the next inference.
  * Detaching a buffer (`transfer(0)`) frees its memory at once; the views must not be used afterwards.
  */

@@ -9,7 +9,8 @@ import { graphileLogger } from "./graphile-logger";
 import { trackLiveness } from "./liveness";
 import { detectJobRouting } from "../lib/models/routing";
 import { readWorkerModels } from "./model/worker-models";
-import { loadModel, tuningForModel, type LoadedModel } from "./model/session";
+import { tuningForModel, type LoadedModel } from "./model/session";
+import { loadModelInThread } from "./model/session-thread";
 import { createPdfCache } from "./pdf-cache";
 import { createRenderer } from "./render/renderer";
 import { documentProcess } from "./tasks/document__process";
@@ -68,7 +69,7 @@ export async function startWorker(opts: { env: Env; logger: Logger; model?: Load
     if (opts.model && detect) models.push(opts.model);
     for (const folder of served?.folders ?? []) {
       const loadStarted = performance.now();
-      const model = await loadModel(folder, tuningForModel(folder.manifest, env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : {}));
+      const model = await loadModelInThread(folder, tuningForModel(folder.manifest, env.ORT_THREADS ? { intraOpNumThreads: env.ORT_THREADS } : {}));
       models.push(model);
       logger.info("model loaded", {
         model: model.manifest.id,

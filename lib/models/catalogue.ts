@@ -72,7 +72,8 @@ export async function readCatalogue(settings: CatalogueSettings): Promise<Catalo
     } else models.push(folders[0]!);
   }
   problems.push(...duplicates);
-  models.sort((a, b) => a.manifest.id.localeCompare(b.manifest.id));
+  // By code point: the same order in every locale, and no ICU collation data paged into the worker.
+  models.sort((a, b) => (a.manifest.id < b.manifest.id ? -1 : a.manifest.id > b.manifest.id ? 1 : 0));
   const get = (id: string) => models.find((m) => m.manifest.id === id);
 
   let defaultId: string | null = null;

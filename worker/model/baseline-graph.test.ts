@@ -223,7 +223,7 @@ describe("heuristic baseline model", () => {
     const file = path.join(dir, `${Math.random()}.pdf`);
     await writeFile(file, buildPdf([spec]));
     const rendered = await renderer.render({ pdfPath: file, pageNumber: 1, resize: { type: "shortest-edge", shortestEdge: 800, maxSize: 1333 }, inputFormat: "BGR", imageFormat: "png" });
-    const result = await run(session, rendered.modelInput, rendered.modelWidth, rendered.modelHeight);
+    const result = await run(session, Float32Array.from(rendered.modelInput), rendered.modelWidth, rendered.modelHeight);
     return { ...result, scale: rendered.modelWidth / (spec.width ?? 612) };
   }
 

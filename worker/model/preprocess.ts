@@ -9,10 +9,10 @@ export function shortestEdgeSize(width: number, height: number, shortestEdge: nu
   return { width: Math.floor(width * scale + 0.5), height: Math.floor(height * scale + 0.5) };
 }
 
-/** RGBA pixels to a float32 CHW tensor with raw 0..255 values, in the channel order the graph wants. */
-export function rgbaToChw(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, format: "BGR" | "RGB"): Float32Array {
+/** RGBA pixels to CHW bytes (0..255), in the channel order the graph wants; the session widens them to float32. */
+export function rgbaToChw(rgba: Uint8Array | Uint8ClampedArray, width: number, height: number, format: "BGR" | "RGB"): Uint8Array {
   const plane = width * height;
-  const out = new Float32Array(3 * plane);
+  const out = new Uint8Array(3 * plane);
   const [c0, c2] = format === "BGR" ? [2, 0] : [0, 2];
   for (let i = 0, p = 0; p < plane; p++, i += 4) {
     out[p] = rgba[i + c0]!;

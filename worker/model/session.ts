@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { checkContract, checkOutputs, ModelContractError, type ContractLayout } from "./contract";
 import { decodeDetections, type Detection, type Size } from "./decode";
 import type { ModelFolder, ModelManifest } from "./manifest";
 import { shortestEdgeSize } from "./preprocess";
+import { freeNow } from "../free-buffer";
 
 export type { Detection } from "./decode";
 
@@ -16,9 +17,11 @@ export type { Detection } from "./decode";
  * off (see SessionTuning.enableCpuMemArena) and RSS follows the live tensors. The threshold was 1 MiB: the
  * blocks between 128 KiB and 1 MiB then piled up in malloc's heaps run after run (static int8 R50-FPN,
  * session alone, 6 runs: 297-312 MiB between runs and a 455-473 MiB peak, against 201-206 and 349-354 at
- * 128 KiB for the same CPU; 64 and 32 KiB gain nothing more; without huge pages 1.2-1.4x the CPU).
+ * 128 KiB for the same CPU; 64 and 32 KiB gain nothing more; without huge pages 1.2-1.4x the CPU). One malloc
+ * arena for all threads (the main, render, inference and onnxruntime's threads would otherwise each keep their own
+ * heap's leftovers): worker peak 406-410 MiB against 417-418, same pages/min (`npm run bench`, 20 pages, 2 rounds).
  */
-export const WORKER_GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=131072:glibc.malloc.hugetlb=1";
+export const WORKER_GLIBC_TUNABLES = "glibc.malloc.mmap_threshold=131072:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1";
 
 /**
  * Node flags for the worker process. V8's young generation grows to 2 x 16 MiB semi-spaces, which the worker's
@@ -66,6 +69,14 @@ export type SessionTuning = {
   graphOptimizationLevel?: "disabled" | "basic" | "extended" | "layout" | "all";
   /** @defaultValue "sequential" */
   executionMode?: "sequential" | "parallel";
+  /**
+   * Whether onnxruntime's intra-op threads spin while they wait for work. Spinning saves a wake-up per operator,
+   * but the spinning threads take the cores from the worker's render thread and main thread, which run beside
+   * inference: static int8 R50-FPN, `npm run bench` 20 pages, 2 rounds: 78 / 90 pages/min through the queue
+   * without spinning, 74 / 81 with it, for 13-16 % less CPU per page and the same bare inference within the noise.
+   * @defaultValue false
+   */
+  allowSpinning?: boolean;
   /** Session config entries (values must be strings), e.g. `{ session: { disable_prepacking: "1" } }`. @defaultValue {} */
   extra?: Record<string, unknown>;
 };
@@ -76,6 +87,7 @@ export const DEFAULT_TUNING: Readonly<Required<SessionTuning>> = {
   enableMemPattern: false,
   graphOptimizationLevel: "extended",
   executionMode: "sequential",
+  allowSpinning: false,
   extra: {},
 };
 
@@ -87,6 +99,9 @@ export class ModelRunError extends Error {
   override name = "ModelRunError";
 }
 
+/** A page's pixels as the model takes them: CHW, 0..255 (render thread: bytes; tests and tools: float32). */
+export type ModelInput = Uint8Array | Float32Array;
+
 export type LoadedModel = {
   manifest: ModelManifest;
   contract: ContractLayout;
@@ -95,18 +110,25 @@ export type LoadedModel = {
   /** The size a page of this size is fed to the model at: the graph's static size, else the manifest's policy. */
   inputSizeFor(width: number, height: number): Size;
   /**
-   * Runs the model on one page (`input`: float32 CHW, 3 x modelHeight x modelWidth, in the manifest's
-   * channel order, 0..255) and returns its detections in `original` pixels. Runs queue: one at a time.
-   * Rejects with ModelRunError when the graph fails on this input.
+   * Runs the model on one page (`input`: CHW, 3 x modelHeight x modelWidth, in the manifest's channel order,
+   * 0..255; bytes are widened to float32 just before the run) and returns its detections in `original` pixels.
+   * Runs queue: one at a time. Rejects with ModelRunError when the graph fails on this input.
    */
-  run(input: Float32Array, modelWidth: number, modelHeight: number, original: Size): Promise<{ detections: Detection[]; inferMs: number }>;
+  run(input: ModelInput, modelWidth: number, modelHeight: number, original: Size): Promise<{ detections: Detection[]; inferMs: number }>;
   /** Frees the session after any queued runs; later runs reject. */
   release(): Promise<void>;
 };
 
+/** One buffer read into again and again: a stream's fresh 1 MiB chunks would stay mapped until a GC (160 MiB for R50-FPN). */
 export async function fileSha256(file: string): Promise<string> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  const handle = await open(file);
+  try {
+    const buffer = Buffer.allocUnsafeSlow(1 << 20);
+    for (let n; (n = (await handle.read(buffer, 0, buffer.length, null)).bytesRead) > 0; ) hash.update(buffer.subarray(0, n));
+  } finally {
+    await handle.close();
+  }
   return hash.digest("hex");
 }
 
@@ -161,8 +183,15 @@ export function sessionOptions(tuning: SessionTuning = {}): ort.InferenceSession
     enableMemPattern: t.enableMemPattern,
     graphOptimizationLevel: t.graphOptimizationLevel,
     executionMode: t.executionMode,
-    extra: t.extra,
+    extra: { ...t.extra, session: { intra_op: { allow_spinning: t.allowSpinning ? "1" : "0" }, ...(t.extra.session as object | undefined) } },
   };
+}
+
+/** The size a page of `width` x `height` is fed to the model at: the graph's static size, else the manifest's policy. */
+export function modelInputSize(manifest: ModelManifest, contract: ContractLayout, width: number, height: number): Size {
+  if (contract.staticInput) return { ...contract.staticInput };
+  if (manifest.resize.type === "fixed") return { width: manifest.resize.width, height: manifest.resize.height };
+  return shortestEdgeSize(width, height, manifest.resize.shortestEdge, manifest.resize.maxSize);
 }
 
 /** Creates the one session a worker uses, after checking the file's hash, then the graph's contract. */
@@ -199,7 +228,7 @@ export async function loadModel(folder: ModelFolder, tuning?: SessionTuning): Pr
   };
   let released = false;
 
-  const runOnce = async (input: Float32Array, modelWidth: number, modelHeight: number, original: Size) => {
+  const runOnce = async (input: ModelInput, modelWidth: number, modelHeight: number, original: Size) => {
     if (released) throw new Error(`Model ${manifest.id} was released`);
     const fixed = contract.staticInput;
     if (fixed && (fixed.width !== modelWidth || fixed.height !== modelHeight)) {
@@ -208,13 +237,17 @@ export async function loadModel(folder: ModelFolder, tuning?: SessionTuning): Pr
     if (input.length !== 3 * modelWidth * modelHeight) {
       throw new Error(`Model input holds ${input.length} values, 3x${modelHeight}x${modelWidth} needs ${3 * modelWidth * modelHeight}`);
     }
-    const tensor = new ort.Tensor("float32", input, [3, modelHeight, modelWidth]);
+    const widened = input instanceof Float32Array ? null : Float32Array.from(input);
+    const tensor = new ort.Tensor("float32", widened ?? input, [3, modelHeight, modelWidth]);
     const started = performance.now();
     let results: ort.InferenceSession.ReturnType;
     try {
       results = await session.run({ [contract.inputName]: tensor });
     } catch (error) {
       throw new ModelRunError(error instanceof Error ? error.message : String(error), { cause: error });
+    } finally {
+      // Ours alone: freed now, not when this thread next collects (the inference thread rarely does).
+      if (widened) freeNow(widened);
     }
     const inferMs = performance.now() - started;
     const outputs = contract.outputNames.map((name) => results[name] as ort.Tensor | undefined);
@@ -240,11 +273,7 @@ export async function loadModel(folder: ModelFolder, tuning?: SessionTuning): Pr
     manifest,
     contract,
     tuning: effective,
-    inputSizeFor(width, height) {
-      if (contract.staticInput) return { ...contract.staticInput };
-      if (manifest.resize.type === "fixed") return { width: manifest.resize.width, height: manifest.resize.height };
-      return shortestEdgeSize(width, height, manifest.resize.shortestEdge, manifest.resize.maxSize);
-    },
+    inputSizeFor: (width, height) => modelInputSize(manifest, contract, width, height),
     run: (input, modelWidth, modelHeight, original) => serialized(() => runOnce(input, modelWidth, modelHeight, original)),
     release: () =>
       serialized(async () => {

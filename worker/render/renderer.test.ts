@@ -117,7 +117,7 @@ describe("page renderer", () => {
     expect(await renderer.open(file)).toEqual({ pageCount: 2, format: "pdf" });
     const page = await renderer.render(request(file, 1));
     expect(page).toMatchObject({ pageNumber: 1, widthPt: 612, heightPt: 792, rotation: 0, imageWidth: 800, imageHeight: 1035, modelWidth: 800, modelHeight: 1035 });
-    expect(page.modelInput).toBeInstanceOf(Float32Array);
+    expect(page.modelInput).toBeInstanceOf(Uint8Array);
     expect(page.modelInput.length).toBe(3 * 800 * 1035);
     expect(Math.max(...page.modelInput.subarray(0, 5000))).toBeLessThanOrEqual(255);
     expect(page.renderMs).toBeGreaterThan(0);

@@ -3,10 +3,9 @@
  * page that never finishes can be stopped by terminating the thread, and a crash takes down only the
  * thread, not the worker process.
  */
-import { createRequire, registerHooks } from "node:module";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { AppError } from "../../lib/errors";
+import { threadEntry, type ThreadLoader } from "../thread-entry";
 import type { RenderedPage, RenderRequest, ThreadReady, ThreadRequest, ThreadResponse } from "./protocol";
 
 export type { RenderedPage, RenderRequest } from "./protocol";
@@ -23,47 +22,12 @@ export type RendererOptions = {
   /** With `threadHeapMb`: the thread's young generation in MiB. Default 16. */
   threadYoungMb?: number;
   /** How the thread loads its TypeScript; default "native" where Node supports it (see threadEntry). */
-  loader?: "native" | "tsx";
+  loader?: ThreadLoader;
 };
 
 type Thread = { worker: Worker; ready: Promise<void> };
 type Request = ThreadRequest extends infer R ? (R extends ThreadRequest ? Omit<R, "id"> : never) : never;
 type Pending = { worker: Worker; what: string; resolve: (value: ThreadResponse) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
-
-const require = createRequire(import.meta.url);
-const TSX_FLAGS = new Set(["--require", "-r", "--import", "--loader", "--experimental-loader"]);
-const isTsx = (arg: string) => /(^|[\\/])tsx([\\/]|$)/.test(arg);
-
-/**
- * True when this module runs from the worker bundle (scripts/build-worker.ts writes dist/worker/index.mjs
- * and, beside it, render-thread.mjs), not from its TypeScript source.
- */
-const bundled = import.meta.url.endsWith(".mjs");
-
-/** Whether this Node runs erasable TypeScript by itself (22.18+, 23.6+ by default) and has in-thread module hooks. */
-export const nativeTypeScript = typeof (process.features as { typescript?: unknown }).typescript === "string" && typeof registerHooks === "function";
-
-/**
- * How the thread is started. "native": thread-boot.ts on Node's type stripping, the parent's tsx flags
- * removed (loading pdf.js through tsx's loader costs seconds per thread). "tsx": render-thread.ts through
- * tsx's loader: under `tsx file.ts` or `node --import tsx` the parent's flags already carry it; elsewhere
- * (a test runner with its own transform) it is added by absolute URL, so it resolves from any directory.
- */
-function threadEntry(loader: "native" | "tsx"): { url: URL; execArgv: string[] } {
-  const inherited = process.execArgv;
-  if (bundled) return { url: new URL("./render-thread.mjs", import.meta.url), execArgv: [] };
-  if (loader === "native") {
-    const execArgv: string[] = [];
-    for (let i = 0; i < inherited.length; i++) {
-      const arg = inherited[i]!;
-      if (TSX_FLAGS.has(arg) && isTsx(inherited[i + 1] ?? "")) i++;
-      else if (!(arg.startsWith("--") && arg.includes("=") && isTsx(arg))) execArgv.push(arg);
-    }
-    return { url: new URL("./thread-boot.ts", import.meta.url), execArgv };
-  }
-  const execArgv = inherited.some(isTsx) ? inherited : [...inherited, "--import", pathToFileURL(require.resolve("tsx")).href];
-  return { url: new URL("./render-thread.ts", import.meta.url), execArgv };
-}
 
 /** A thread that has not loaded pdf.js by then is stuck (a cold start takes about a second). */
 const BOOT_LIMIT_MS = 120_000;
@@ -85,9 +49,10 @@ export function createRenderer(opts: RendererOptions) {
   const openTimeoutMs = Math.max(opts.openTimeoutMs ?? 60_000, opts.timeoutMs);
 
   function spawn(): Thread {
-    const { url, execArgv } = threadEntry(opts.loader ?? (nativeTypeScript ? "native" : "tsx"));
+    const { url, execArgv, workerData } = threadEntry(new URL("./render-thread.ts", import.meta.url), "render-thread", opts.loader);
     const worker = new Worker(url, {
       execArgv,
+      workerData,
       ...(opts.threadHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.threadHeapMb, maxYoungGenerationSizeMb: opts.threadYoungMb ?? 16 } } : {}),
     });
     // Time limits start once the thread has loaded pdf.js, not while it boots; a boot that never ends is stopped.

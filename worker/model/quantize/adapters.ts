@@ -23,7 +23,7 @@ export type Adapter = {
 /** The Detectron2 TracingAdapter contract (worker/model/contract.ts), decoded as the worker does. */
 export function detectron2Adapter(manifest: ModelManifest, staticInput: { width: number; height: number } | null): Adapter {
   const feeds = (session: ort.InferenceSession, page: RenderedPage) => ({
-    [session.inputNames[0]!]: new ort.Tensor("float32", page.modelInput, [3, page.modelHeight, page.modelWidth]),
+    [session.inputNames[0]!]: new ort.Tensor("float32", Float32Array.from(page.modelInput), [3, page.modelHeight, page.modelWidth]),
   });
   return {
     kind: "detectron2",
