@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --pages 20] [-- --model DIR] [-- --workers N]`: speed and memory of the detection engine on
  * a generated PDF, with the Detectron2 R50-FPN export from ../shared/models unless --model names a model folder.
+ * `BENCH_CPU_PROF=<dir>` writes the worker's V8 CPU profile (main thread) there, to see where its own CPU goes.
  * `--workers N` runs N worker processes on one queue, onnxruntime's threads (ORT_THREADS, else one per core)
  * split between them. Prints a table, then one line of JSON (kept stable: it is how progress is tracked).
  */
@@ -138,7 +139,7 @@ async function main() {
     // --worker-bundle DIR: a bundle built elsewhere (another commit), to compare workers under the same conditions.
     const bundle = path.join(arg("worker-bundle") ? path.resolve(arg("worker-bundle")!) : await buildWorker(), "index.mjs");
     const workers = Array.from({ length: WORKERS }, () => {
-      const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, bundle], {
+      const child = spawn(process.execPath, [...WORKER_NODE_FLAGS, ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : []), bundle], {
         cwd: root,
         env: { ...process.env, GLIBC_TUNABLES: WORKER_GLIBC_TUNABLES, MODEL_DIR: dir, ORT_THREADS: String(threadsPerWorker), LOG_LEVEL: "info", NODE_ENV: "development" },
         stdio: ["ignore", "pipe", "inherit"],
