@@ -84,6 +84,22 @@ function surface(width: number, height: number, slot: keyof typeof reusable = "m
   return canvas;
 }
 
+/**
+ * Between pages the surfaces go back to 1x1: the viewer's 1600 px image is 13 MB of pixels, the model's 3.3 MB (a
+ * 600 dpi TIFF frame far more). Kept for the next draw they sat through every inference's peak, while a page is
+ * drawn at the start of the other page's inference, well before its peak: static int8 R50-FPN over 200 pages
+ * (`npm run bench`), worker peak 417 MiB kept, 398-402 MiB given back. Allocating them again is a few page faults.
+ */
+function shrinkSurfaces(): void {
+  for (const slot of ["model", "display", "source"] as const) {
+    const canvas = reusable[slot];
+    if (canvas && (canvas.width > 1 || canvas.height > 1)) {
+      canvas.width = 1;
+      canvas.height = 1;
+    }
+  }
+}
+
 async function draw(page: PDFPageProxy, canvas: Canvas, scale: number): Promise<void> {
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#ffffff";
@@ -179,6 +195,8 @@ async function handle(msg: ThreadRequest): Promise<{ reply: ThreadResponse; tran
     if (error instanceof ImageError) return { reply: { id: msg.id, ok: false, error: error.threadError }, transfer: [] };
     const pageNumber = msg.type === "render" ? msg.request.pageNumber : undefined;
     return { reply: { id: msg.id, ok: false, error: classify(error, stage, pageNumber) }, transfer: [] };
+  } finally {
+    if (msg.type === "render") shrinkSurfaces();
   }
 }
 
