@@ -27,7 +27,7 @@ try {
         ({ detections, inferMs }) => post({ type: "done", id, detections, inferMs }),
         (error: unknown) => post({ type: "error", id, error: failure(error) }),
       )
-      // This isolate allocates too little to collect often: each page's 10 MB input would wait here for a GC.
+      // This isolate allocates too little to collect often: each page's input would wait here for a GC.
       .finally(() => freeNow(input));
   });
   post({ type: "ready", contract: model.contract, tuning: model.tuning });

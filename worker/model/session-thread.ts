@@ -3,7 +3,7 @@
  * until the graph is done (0.6-2.5 s a page for R50-FPN on 2 cores): in the worker's main thread it stalled the
  * other page in flight (its upload, its database writes, the next job's fetch) for the whole inference, so that work
  * ran between inferences instead of during them. Here the main thread only posts the model input (transferred, not
- * copied) and gets the detections back. The thread's own cost: one more V8 isolate (measured in README "Worker memory").
+ * copied) and gets the detections back. The thread's own cost: one more V8 isolate, ~15 MiB (README "Make your model fit").
  */
 import { Worker } from "node:worker_threads";
 import type { ContractLayout } from "./contract";
