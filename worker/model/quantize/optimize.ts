@@ -213,6 +213,8 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
     } else {
       const { nodes } = quantizeWeightsOnly(model);
       log(`int8 weights for ${nodes} Conv/Gemm/MatMul nodes`);
+      const { gatheredMerges } = lowerPeakMemory(model);
+      if (gatheredMerges) log(`RoIAlign merges by concatenation and gather: ${gatheredMerges}`);
     }
     dropUnusedInitializers(model);
     const graph = encodeModel(model);

@@ -141,7 +141,7 @@ describe("lowerPeakMemory", () => {
   ])("merges the RoIAlign levels in uint8 and runs each RoIAlign in parts, with the same outputs (%i + %i proposals)", async (n0, n1) => {
     const before = quantized(n0, n1);
     const after = quantized(n0, n1);
-    expect(lowerPeakMemory(after)).toEqual({ scatterMerges: 1, chunkedRoiAligns: 2 });
+    expect(lowerPeakMemory(after)).toEqual({ scatterMerges: 1, chunkedRoiAligns: 2, gatheredMerges: 0 });
 
     const nodes = nodesOf(after);
     // The zeros are zero points now, and no QuantizeLinear reads the merged float tensor: there is none.
@@ -158,11 +158,25 @@ describe("lowerPeakMemory", () => {
     expect(await run(after, n0, n1)).toEqual(await run(before, n0, n1));
   });
 
+  it.each([
+    [7, 5],
+    [3, 1],
+    [2, 0],
+  ])("in a float graph (weights only), gathers the merged rows from the levels' outputs, with the same outputs (%i + %i proposals)", async (n0, n1) => {
+    const after = pooler(n0, n1);
+    expect(lowerPeakMemory(after)).toEqual({ scatterMerges: 0, chunkedRoiAligns: 0, gatheredMerges: 1 });
+    const ops = nodesOf(after).map((n) => n.opType);
+    expect(ops).not.toContain("ScatterND");
+    expect(ops).toContain("Gather");
+    // The merge's last row is no proposal's: it comes from the zero row.
+    expect(await run(after, n0, n1)).toEqual(await run(pooler(n0, n1), n0, n1));
+  });
+
   it("leaves a merge alone when something else reads the float zeros", () => {
     const model = quantized(3, 2);
     model.graph!.node!.push(makeNode("Relu", ["zeros"], ["zeros_too"], "reader"));
     model.graph!.output!.push(onnx.ValueInfoProto.create({ name: "zeros_too" }));
-    expect(lowerPeakMemory(model).scatterMerges).toBe(0);
+    expect(lowerPeakMemory(model)).toMatchObject({ scatterMerges: 0, gatheredMerges: 0 });
   });
 });
 

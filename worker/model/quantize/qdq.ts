@@ -309,10 +309,11 @@ export function quantizeStatic(model: Model, plan: QuantPlan, ranges: ReadonlyMa
  * After quantizeStatic: rewrites that lower the session's peak memory and leave every output as it was
  * (bit for bit). Returns what they changed.
  */
-export function lowerPeakMemory(model: Model): { scatterMerges: number; chunkedRoiAligns: number } {
+export function lowerPeakMemory(model: Model): { scatterMerges: number; chunkedRoiAligns: number; gatheredMerges: number } {
   const fresh = namer("m");
   const scatterMerges = quantizeScatterMerges(model, fresh);
-  return { scatterMerges, chunkedRoiAligns: chunkQuantizedRoiAligns(model, fresh) };
+  const chunkedRoiAligns = chunkQuantizedRoiAligns(model, fresh);
+  return { scatterMerges, chunkedRoiAligns, gatheredMerges: gatherScatterMerges(model, fresh) };
 }
 
 /**
@@ -454,4 +455,89 @@ function chunkQuantizedRoiAligns(model: Model, fresh: Namer): number {
   if (!replaced.size) return 0;
   model.graph!.node = nodesOf(model).flatMap((n) => replaced.get(n) ?? [n]);
   return replaced.size / 2;
+}
+
+/**
+ * A float merge (weights-only graphs, where the box head reads floats): onnxruntime's ScatterND copies its data
+ * input, so scattering the levels into zeros keeps the zeros, a copy and a level's RoIAlign output alive at once
+ * (3 x 50 MB for 1000 proposals). Instead the levels' outputs are concatenated, with one row of zeros after them,
+ * and the merged rows gathered from that: row r of the merge is the row the scatters put at r (the inverse of
+ * their indices, by ScatterElements), else the zero row. Two tensors of the merged size at most. Shape readers of
+ * the scattered tensors read the zeros' shape itself, so the whole zeros tensor is not made.
+ */
+function gatherScatterMerges(model: Model, fresh: Namer): number {
+  const prod = producers(model);
+  const users = consumers(model);
+  const graphOutputs = new Set((model.graph!.output ?? []).map((o) => o.name!));
+  const inSubgraphs = subgraphInputs(model);
+  const exclusive = (t: string) => !graphOutputs.has(t) && !inSubgraphs.has(t);
+  const replaced = new Map<Node, Node[]>();
+  for (const zeros of nodesOf(model)) {
+    if (zeros.opType !== "ConstantOfShape") continue;
+    const fill = attr(zeros, "value")?.t;
+    if (fill && !(fill.dataType === DT.FLOAT && floatValues(fill).every((v) => v === 0))) continue;
+    // The chain: zeros -> ScatterND -> ScatterND ..., each tensor read by the next scatter and by Shape nodes only.
+    const scatters: Node[] = [];
+    const shapeReaders: Node[] = [];
+    let t = zeros.output![0]!;
+    for (;;) {
+      if (!exclusive(t)) break;
+      const readers = users.get(t) ?? [];
+      const shapes = readers.filter((n) => n.opType === "Shape" && !(n.attribute ?? []).length);
+      const rest = readers.filter((n) => !shapes.includes(n));
+      const next = rest[0];
+      if (rest.length !== 1 || next?.opType !== "ScatterND" || next.input![0] !== t || attr(next, "reduction")?.s?.length) break;
+      shapeReaders.push(...shapes);
+      scatters.push(next);
+      t = next.output![0]!;
+    }
+    if (scatters.length < 2) continue;
+    const merged = t;
+    const name = (what: string) => fresh(`${merged}_${what}`);
+    const int64 = (what: string, dims: number[], values: number[]) => {
+      const n = name(what);
+      model.graph!.initializer!.push(onnx.TensorProto.create({ name: n, dataType: DT.INT64, dims, int64Data: values }));
+      return n;
+    };
+    const shape = zeros.input![0]!;
+    const [rows, rest, zeroRowShape, zeroRow, flat, positions, count, order, base, none, inverse, joined] = [
+      "rows", "rest", "zero_row_shape", "zero_row", "flat", "positions", "count", "order", "base", "none", "inverse", "joined",
+    ].map(name) as [string, string, string, string, string, string, string, string, string, string, string, string];
+    const constant = (out: string, input: string, dataType: number, value: number[]) =>
+      onnx.NodeProto.create({
+        opType: "ConstantOfShape",
+        input: [input],
+        output: [out],
+        name: out,
+        attribute: [onnx.AttributeProto.create({ name: "value", type: onnx.AttributeProto.AttributeType.TENSOR, t: dataType === DT.INT64 ? onnx.TensorProto.create({ dataType, dims: [1], int64Data: value }) : tensor("", dataType, [1], Float32Array.from(value)) })],
+      });
+    const nodes: Node[] = [];
+    // Each level's indices ([n, 1] rows of the merge) flattened, in level order: the merge row of each joined row.
+    const flatIndices = scatters.map((s, k) => {
+      const out = `${flat}${k}`;
+      nodes.push(makeNode("Reshape", [s.input![1]!, int64(`minus_one${k}`, [1], [-1])], [out], out));
+      return out;
+    });
+    nodes.push(
+      makeNode("Slice", [shape, int64("first", [1], [0]), int64("second", [1], [1])], [rows], rows),
+      makeNode("Slice", [shape, int64("from_second", [1], [1]), int64("to_end", [1], [Number.MAX_SAFE_INTEGER])], [rest], rest),
+      makeNode("Concat", [int64("one_row", [1], [1]), rest], [zeroRowShape], zeroRowShape, { axis: 0 }),
+      constant(zeroRow, zeroRowShape, DT.FLOAT, [0]),
+      makeNode("Concat", [...scatters.map((s) => s.input![2]!), zeroRow], [joined], joined, { axis: 0 }),
+      makeNode("Concat", flatIndices, [positions], positions, { axis: 0 }),
+      makeNode("Size", [positions], [count], count),
+      makeNode("Range", [int64("zero", [], [0]), count, int64("step", [], [1])], [order], order),
+      constant(base, rows, DT.INT64, [0]),
+      makeNode("Add", [base, count], [none], none),
+      makeNode("ScatterElements", [none, positions, order], [inverse], inverse, { axis: 0 }),
+      makeNode("Gather", [joined, inverse], [merged], name("gather"), { axis: 0 }),
+    );
+    for (const reader of shapeReaders) replaced.set(reader, [makeNode("Identity", [shape], [reader.output![0]!], reader.name || reader.output![0]!)]);
+    replaced.set(zeros, []);
+    for (const s of scatters.slice(0, -1)) replaced.set(s, []);
+    replaced.set(scatters.at(-1)!, nodes);
+  }
+  if (!replaced.size) return 0;
+  model.graph!.node = nodesOf(model).flatMap((n) => replaced.get(n) ?? [n]);
+  return [...replaced.keys()].filter((n) => n.opType === "ConstantOfShape").length;
 }
