@@ -306,8 +306,8 @@ export function quantizeStatic(model: Model, plan: QuantPlan, ranges: ReadonlyMa
 }
 
 /**
- * After quantizeStatic: rewrites that lower the session's peak memory and leave every output as it was
- * (bit for bit). Returns what they changed.
+ * After quantizeStatic or quantizeWeightsOnly: rewrites of Detectron2's RoIAlign pooler that lower the session's
+ * peak memory and leave every output as it was (bit for bit). Returns what they changed.
  */
 export function lowerPeakMemory(model: Model): { scatterMerges: number; chunkedRoiAligns: number; gatheredMerges: number } {
   const fresh = namer("m");
