@@ -88,7 +88,7 @@ function surface(width: number, height: number, slot: keyof typeof reusable = "m
  * Between pages the surfaces go back to 1x1: the viewer's 1600 px image is 13 MB of pixels, the model's 3.3 MB (a
  * 600 dpi TIFF frame far more). Kept for the next draw they sat through every inference's peak, while a page is
  * drawn at the start of the other page's inference, well before its peak: static int8 R50-FPN over 200 pages
- * (`npm run bench`), worker peak 417 MiB kept, 398-402 MiB given back. Allocating them again is a few page faults.
+ * (`npm run bench`), worker peak 417 MiB kept, 398-407 MiB given back. Allocating them again is a few page faults.
  */
 function shrinkSurfaces(): void {
   for (const slot of ["model", "display", "source"] as const) {
