@@ -99,6 +99,13 @@ function pooler(n0: number, n1: number) {
   });
 }
 
+/** Proposals on (level 0, level 1): several on each, a single one on level 1, none on level 1. */
+const PROPOSALS = [
+  [7, 5],
+  [3, 1],
+  [2, 0],
+] as const;
+
 describe("lowerPeakMemory", () => {
   const ranges = new Map([["flat", { lo: -0.5, hi: 1.5 }]]);
   const quantized = (n0: number, n1: number) => {
@@ -134,11 +141,7 @@ describe("lowerPeakMemory", () => {
     return Array.from(out.y!.data as Float32Array);
   };
 
-  it.each([
-    [7, 5],
-    [3, 1],
-    [2, 0],
-  ])("merges the RoIAlign levels in uint8 and runs each RoIAlign in parts, with the same outputs (%i + %i proposals)", async (n0, n1) => {
+  it.each(PROPOSALS)("merges the RoIAlign levels in uint8 and runs each RoIAlign in parts, with the same outputs (%i + %i proposals)", async (n0, n1) => {
     const before = quantized(n0, n1);
     const after = quantized(n0, n1);
     expect(lowerPeakMemory(after)).toEqual({ scatterMerges: 1, chunkedRoiAligns: 2, gatheredMerges: 0 });
@@ -158,11 +161,7 @@ describe("lowerPeakMemory", () => {
     expect(await run(after, n0, n1)).toEqual(await run(before, n0, n1));
   });
 
-  it.each([
-    [7, 5],
-    [3, 1],
-    [2, 0],
-  ])("in a float graph (weights only), gathers the merged rows from the levels' outputs, with the same outputs (%i + %i proposals)", async (n0, n1) => {
+  it.each(PROPOSALS)("in a float graph (weights only), gathers the merged rows from the levels' outputs, with the same outputs (%i + %i proposals)", async (n0, n1) => {
     const after = pooler(n0, n1);
     expect(lowerPeakMemory(after)).toEqual({ scatterMerges: 0, chunkedRoiAligns: 0, gatheredMerges: 1 });
     const ops = nodesOf(after).map((n) => n.opType);
