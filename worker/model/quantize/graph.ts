@@ -42,6 +42,22 @@ export function tensor(name: string, dataType: number, shape: number[], values: 
   return onnx.TensorProto.create({ name, dataType, dims: shape, rawData: rawOf(values) });
 }
 
+/** An int64 tensor: the operands of shape arithmetic (Slice bounds, Reshape targets, Range steps). */
+export function int64Tensor(name: string, dims: number[], values: number[]): Tensor {
+  return onnx.TensorProto.create({ name, dataType: DT.INT64, dims, int64Data: values });
+}
+
+/** ConstantOfShape's `value` attribute: a one-element tensor whose value and type fill the output. */
+export function fillAttribute(fill: Tensor): onnxProto.onnx.IAttributeProto {
+  return onnx.AttributeProto.create({ name: "value", type: AT.TENSOR, t: fill });
+}
+
+/** Whether a ConstantOfShape fills with float zeros (its default without a `value`). */
+export function fillsFloatZero(node: Node): boolean {
+  const fill = attr(node, "value")?.t;
+  return !fill || (fill.dataType === DT.FLOAT && floatValues(fill).every((v) => v === 0));
+}
+
 export function attr(node: Node, name: string): onnxProto.onnx.IAttributeProto | undefined {
   return node.attribute?.find((a) => a.name === name);
 }

@@ -4,7 +4,7 @@
  * around Gemm into QGemm, and run MaxPool and nearest Resize on uint8 directly. Everything else (RoIAlign,
  * NMS, post-processing) stays float, fed through DequantizeLinear.
  */
-import { attr, consumers, DT, dims, floatValues, initializerMap, intAttr, makeNode, nodesOf, onnx, producers, tensor, type Model, type Node } from "./graph";
+import { attr, consumers, DT, dims, fillAttribute, fillsFloatZero, floatValues, initializerMap, int64Tensor, intAttr, makeNode, nodesOf, onnx, producers, tensor, type Model, type Node, type Tensor } from "./graph";
 
 /** uint8 activation range [lo, hi] as calibrated; 0 is always included. */
 export type Range = { lo: number; hi: number };
@@ -363,16 +363,14 @@ function quantizeScatterMerges(model: Model, fresh: Namer): number {
       if (onlyReader(data) !== p) break;
     }
     const zeros = prod.get(data);
-    const fill = zeros && attr(zeros, "value")?.t;
-    const fillsZero = !fill || (fill.dataType === DT.FLOAT && floatValues(fill).every((v) => v === 0));
-    if (!scatters.length || zeros?.opType !== "ConstantOfShape" || !fillsZero || onlyReader(data) !== scatters[0]) continue;
+    if (!scatters.length || zeros?.opType !== "ConstantOfShape" || !fillsFloatZero(zeros) || onlyReader(data) !== scatters[0]) continue;
     const updates = scatters.map((scatter) => throughReshapes(scatter.input![2]!));
     if (updates.some((u) => !prod.get(u.start))) continue;
 
     const [scale, zero] = [q.input![1]!, q.input![2]!];
     zeros.attribute = [
       ...(zeros.attribute ?? []).filter((a) => a.name !== "value"),
-      onnx.AttributeProto.create({ name: "value", type: onnx.AttributeProto.AttributeType.TENSOR, t: tensor("", DT.UINT8, [1], Uint8Array.from(zp.rawData ?? [0])) }),
+      fillAttribute(tensor("", DT.UINT8, [1], Uint8Array.from(zp.rawData ?? [0]))),
     ];
     for (const { start, passed } of updates) {
       const qOut = fresh(`${start}_u8`);
@@ -414,7 +412,7 @@ function chunkQuantizedRoiAligns(model: Model, fresh: Namer): number {
   const inSubgraphs = subgraphInputs(model);
   const init = (base: string, values: number[]) => {
     const name = fresh(base);
-    model.graph!.initializer!.push(onnx.TensorProto.create({ name, dataType: DT.INT64, dims: [values.length], int64Data: values }));
+    model.graph!.initializer!.push(int64Tensor(name, [values.length], values));
     return name;
   };
   const replaced = new Map<Node, Node[]>();
@@ -473,9 +471,7 @@ function gatherScatterMerges(model: Model, fresh: Namer): number {
   const exclusive = (t: string) => !graphOutputs.has(t) && !inSubgraphs.has(t);
   const replaced = new Map<Node, Node[]>();
   for (const zeros of nodesOf(model)) {
-    if (zeros.opType !== "ConstantOfShape") continue;
-    const fill = attr(zeros, "value")?.t;
-    if (fill && !(fill.dataType === DT.FLOAT && floatValues(fill).every((v) => v === 0))) continue;
+    if (zeros.opType !== "ConstantOfShape" || !fillsFloatZero(zeros)) continue;
     // The chain: zeros -> ScatterND -> ScatterND ..., each tensor read by the next scatter and by Shape nodes only.
     const scatters: Node[] = [];
     const shapeReaders: Node[] = [];
@@ -496,21 +492,15 @@ function gatherScatterMerges(model: Model, fresh: Namer): number {
     const name = (what: string) => fresh(`${merged}_${what}`);
     const int64 = (what: string, dims: number[], values: number[]) => {
       const n = name(what);
-      model.graph!.initializer!.push(onnx.TensorProto.create({ name: n, dataType: DT.INT64, dims, int64Data: values }));
+      model.graph!.initializer!.push(int64Tensor(n, dims, values));
       return n;
     };
     const shape = zeros.input![0]!;
     const [rows, rest, zeroRowShape, zeroRow, flat, positions, count, order, base, none, inverse, joined] = [
       "rows", "rest", "zero_row_shape", "zero_row", "flat", "positions", "count", "order", "base", "none", "inverse", "joined",
     ].map(name) as [string, string, string, string, string, string, string, string, string, string, string, string];
-    const constant = (out: string, input: string, dataType: number, value: number[]) =>
-      onnx.NodeProto.create({
-        opType: "ConstantOfShape",
-        input: [input],
-        output: [out],
-        name: out,
-        attribute: [onnx.AttributeProto.create({ name: "value", type: onnx.AttributeProto.AttributeType.TENSOR, t: dataType === DT.INT64 ? onnx.TensorProto.create({ dataType, dims: [1], int64Data: value }) : tensor("", dataType, [1], Float32Array.from(value)) })],
-      });
+    const constant = (out: string, input: string, fill: Tensor) =>
+      onnx.NodeProto.create({ opType: "ConstantOfShape", input: [input], output: [out], name: out, attribute: [fillAttribute(fill)] });
     const nodes: Node[] = [];
     // Each level's indices ([n, 1] rows of the merge) flattened, in level order: the merge row of each joined row.
     const flatIndices = scatters.map((s, k) => {
@@ -522,12 +512,12 @@ function gatherScatterMerges(model: Model, fresh: Namer): number {
       makeNode("Slice", [shape, int64("first", [1], [0]), int64("second", [1], [1])], [rows], rows),
       makeNode("Slice", [shape, int64("from_second", [1], [1]), int64("to_end", [1], [Number.MAX_SAFE_INTEGER])], [rest], rest),
       makeNode("Concat", [int64("one_row", [1], [1]), rest], [zeroRowShape], zeroRowShape, { axis: 0 }),
-      constant(zeroRow, zeroRowShape, DT.FLOAT, [0]),
+      constant(zeroRow, zeroRowShape, tensor("", DT.FLOAT, [1], Float32Array.of(0))),
       makeNode("Concat", [...scatters.map((s) => s.input![2]!), zeroRow], [joined], joined, { axis: 0 }),
       makeNode("Concat", flatIndices, [positions], positions, { axis: 0 }),
       makeNode("Size", [positions], [count], count),
       makeNode("Range", [int64("zero", [], [0]), count, int64("step", [], [1])], [order], order),
-      constant(base, rows, DT.INT64, [0]),
+      constant(base, rows, int64Tensor("", [1], [0])),
       makeNode("Add", [base, count], [none], none),
       makeNode("ScatterElements", [none, positions, order], [inverse], inverse, { axis: 0 }),
       makeNode("Gather", [joined, inverse], [merged], name("gather"), { axis: 0 }),
