@@ -14,6 +14,12 @@ export function benchMachine(cpuinfo = readCpuinfo()): { cpu: string; cpuFlags: 
   };
 }
 
+/** User + system CPU milliseconds a process has used so far, all its threads (Linux clock ticks, 100 per second). */
+export function processCpuMs(pid: number | "self" = "self"): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function readCpuinfo(): string {
   try {
     return readFileSync("/proc/cpuinfo", "utf8");

@@ -21,7 +21,7 @@ import { createRenderer } from "../worker/render/renderer";
 import { buildWorker } from "./build-worker";
 import { startEmbeddedServices } from "./embedded/services";
 import { buildDocument } from "./fixtures/test-pdf";
-import { benchMachine } from "./bench-machine";
+import { benchMachine, processCpuMs } from "./bench-machine";
 import { freePort } from "./test/ports";
 import { testContext, uploadPdf, waitFor, waitForDocument } from "./test/context";
 import { recordFailedAttempts } from "./test/failed-attempts";
@@ -40,11 +40,6 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const procStatus = (pid: number | "self", field: string) =>
   Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
 const log = (line: string) => console.error(`[bench] ${line}`);
-/** User + system CPU milliseconds a process has used, all its threads (Linux clock ticks, 100 per second). */
-const procCpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
 
 async function modelFolder(tmp: string): Promise<string> {
   const given = arg("model");
@@ -171,7 +166,7 @@ async function main() {
       const failedAttempts = await recordFailedAttempts(ctx.sql, "graphile_worker");
       await waitFor(async () => workers.every((w) => w.ready || w.child.exitCode !== null), { timeoutMs: 5 * 60_000, what: "workers ready" });
       if (!workers.every((w) => w.ready)) throw new Error("a worker exited before it was ready");
-      const cpuBefore = workers.map((w) => procCpuMs(w.child.pid!));
+      const cpuBefore = workers.map((w) => processCpuMs(w.child.pid!));
       const doc = await uploadPdf(ctx, readFileSync(pdfPath), "bench.pdf", { model: folder.manifest.id });
       const sampler = setInterval(() => {
         try {
@@ -182,7 +177,7 @@ async function main() {
       }, 1000);
       const { doc: done, pages } = await waitForDocument(ctx, doc.id, 60 * 60_000);
       clearInterval(sampler);
-      workerCpuMsPerPage = workers.reduce((sum, w, i) => sum + procCpuMs(w.child.pid!) - cpuBefore[i]!, 0) / Math.max(1, done.pagesDone);
+      workerCpuMsPerPage = workers.reduce((sum, w, i) => sum + processCpuMs(w.child.pid!) - cpuBefore[i]!, 0) / Math.max(1, done.pagesDone);
       const started = Math.min(...pages.map((p) => p.startedAt!.getTime()));
       const finished = Math.max(...pages.map((p) => p.finishedAt!.getTime()));
       e2ePagesPerMin = (done.pagesDone * 60_000) / (finished - started);

@@ -14,6 +14,7 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { SHARED_R50_ONNX } from "../worker/model/test-models";
+import { processCpuMs } from "./bench-machine";
 import { runChildForJson } from "./child-json";
 import { sessionOptions, WORKER_GLIBC_TUNABLES, type SessionTuning } from "../worker/model/session";
 
@@ -58,11 +59,6 @@ const [childFile, ...childTokens] = (arg("model") ?? "").split(":");
 const tuning = tuningOf(childTokens);
 
 type Timed = { msPerRun: number; cpuMsPerRun: number; peakMiB: number; loadedMiB: number };
-/** User + system CPU milliseconds of this process so far (all threads). */
-const cpuMs = () => {
-  const f = readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-};
 type Profiled = { byOp: Record<string, { ms: number; nodes: number }>; runMs: number };
 
 async function timed(model: string, runs: number): Promise<Timed> {
@@ -72,13 +68,13 @@ async function timed(model: string, runs: number): Promise<Timed> {
   const times: number[] = [];
   let cpu0 = 0;
   for (let i = 0; i <= runs; i++) {
-    if (i === 1) cpu0 = cpuMs();
+    if (i === 1) cpu0 = processCpuMs();
     const t = performance.now();
     const out = await session.run(feeds);
     if (i) times.push(performance.now() - t);
     for (const o of Object.values(out)) (o as ort.Tensor).dispose();
   }
-  return { msPerRun: median(times), cpuMsPerRun: (cpuMs() - cpu0) / runs, peakMiB: status("VmHWM"), loadedMiB };
+  return { msPerRun: median(times), cpuMsPerRun: (processCpuMs() - cpu0) / runs, peakMiB: status("VmHWM"), loadedMiB };
 }
 
 type TraceEvent = { cat?: string; name?: string; ts: number; dur: number; args?: { op_name?: string } };
