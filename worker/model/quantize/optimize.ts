@@ -213,8 +213,9 @@ export async function optimize(opts: OptimizeOptions): Promise<OptimizeResult> {
     } else {
       const { nodes } = quantizeWeightsOnly(model);
       log(`int8 weights for ${nodes} Conv/Gemm/MatMul nodes`);
-      const { gatheredMerges } = lowerPeakMemory(model);
+      const { gatheredMerges, fusedAdds } = lowerPeakMemory(model);
       if (gatheredMerges) log(`RoIAlign merges by concatenation and gather: ${gatheredMerges}`);
+      if (fusedAdds) log(`Conv + Add (+ Relu) run as one FusedConv, in place: ${fusedAdds}`);
     }
     dropUnusedInitializers(model);
     const graph = encodeModel(model);

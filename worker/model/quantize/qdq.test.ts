@@ -106,6 +106,43 @@ const PROPOSALS = [
   [2, 0],
 ] as const;
 
+/**
+ * x -> Relu -> r; block = Relu(Conv(Conv(r)) + r) (a ResNet block); sum = Conv(block) + Resize(small, 2x), an
+ * FPN level's top-down sum.
+ */
+function residualAndTopDown() {
+  const weight = (name: string, seed: number) => tensor(name, DT.FLOAT, [4, 4, 3, 3], Float32Array.from({ length: 4 * 4 * 9 }, (_, i) => Math.sin(i + seed) / 6));
+  const bias = (name: string) => tensor(name, DT.FLOAT, [4], Float32Array.of(0.1, -0.2, 0.05, 0));
+  const vi = (name: string, shape: number[]) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: DT.FLOAT, shape: { dim: shape.map((d) => ({ dimValue: d })) } } } });
+  const conv = (inputs: string[], out: string) => {
+    const node = makeNode("Conv", inputs, [out], out);
+    node.attribute!.push(onnx.AttributeProto.create({ name: "pads", type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 1, 1, 1] }));
+    return node;
+  };
+  const resize = makeNode("Resize", ["small", "", "scales"], ["up"], "up");
+  resize.attribute!.push(onnx.AttributeProto.create({ name: "mode", type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode("nearest") }));
+  return onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 13 }],
+    graph: {
+      name: "t",
+      input: [vi("x", [1, 4, 8, 8]), vi("small", [1, 4, 4, 4])],
+      output: [vi("block", [1, 4, 8, 8]), vi("sum", [1, 4, 8, 8])],
+      initializer: [weight("w1", 1), weight("w2", 2), weight("w3", 3), bias("b1"), bias("b2"), bias("b3"), tensor("scales", DT.FLOAT, [4], Float32Array.of(1, 1, 2, 2))],
+      node: [
+        makeNode("Relu", ["x"], ["r"], "r"),
+        conv(["r", "w1", "b1"], "c1"),
+        conv(["c1", "w2", "b2"], "c2"),
+        makeNode("Add", ["c2", "r"], ["res"], "res"),
+        makeNode("Relu", ["res"], ["block"], "block"),
+        conv(["block", "w3", "b3"], "c3"),
+        resize,
+        makeNode("Add", ["c3", "up"], ["sum"], "sum"),
+      ],
+    },
+  });
+}
+
 describe("lowerPeakMemory", () => {
   const ranges = new Map([["flat", { lo: -0.5, hi: 1.5 }]]);
   const quantized = (n0: number, n1: number) => {
@@ -144,7 +181,7 @@ describe("lowerPeakMemory", () => {
   it.each(PROPOSALS)("merges the RoIAlign levels in uint8 and runs each RoIAlign in parts, with the same outputs (%i + %i proposals)", async (n0, n1) => {
     const before = quantized(n0, n1);
     const after = quantized(n0, n1);
-    expect(lowerPeakMemory(after)).toEqual({ scatterMerges: 1, chunkedRoiAligns: 2, gatheredMerges: 0 });
+    expect(lowerPeakMemory(after)).toEqual({ scatterMerges: 1, chunkedRoiAligns: 2, gatheredMerges: 0, fusedAdds: 0 });
 
     const nodes = nodesOf(after);
     // The zeros are zero points now, and no QuantizeLinear reads the merged float tensor: there is none.
@@ -163,12 +200,43 @@ describe("lowerPeakMemory", () => {
 
   it.each(PROPOSALS)("in a float graph (weights only), gathers the merged rows from the levels' outputs, with the same outputs (%i + %i proposals)", async (n0, n1) => {
     const after = pooler(n0, n1);
-    expect(lowerPeakMemory(after)).toEqual({ scatterMerges: 0, chunkedRoiAligns: 0, gatheredMerges: 1 });
+    expect(lowerPeakMemory(after)).toEqual({ scatterMerges: 0, chunkedRoiAligns: 0, gatheredMerges: 1, fusedAdds: 0 });
     const ops = nodesOf(after).map((n) => n.opType);
     expect(ops).not.toContain("ScatterND");
     expect(ops).toContain("Gather");
     // The merge's last row is no proposal's: it comes from the zero row.
     expect(await run(after, n0, n1)).toEqual(await run(pooler(n0, n1), n0, n1));
+  });
+
+  it("runs a residual Conv + Add + Relu and a top-down Conv + Add as FusedConv, with the same outputs", async () => {
+    const before = residualAndTopDown();
+    const after = residualAndTopDown();
+    expect(lowerPeakMemory(after)).toMatchObject({ fusedAdds: 2 });
+    const ops = nodesOf(after).map((n) => n.opType);
+    expect(ops).not.toContain("Add");
+    expect(ops.filter((op) => op === "FusedConv")).toHaveLength(2);
+    // The block's Relu went into its FusedConv; the one in front of the block (read twice) stays.
+    expect(ops.filter((op) => op === "Relu")).toHaveLength(1);
+    expect(await optimizedOpCounts(encodeModel(after))).not.toHaveProperty("Add");
+    const x = new ort.Tensor("float32", Float32Array.from({ length: 4 * 8 * 8 }, (_, i) => Math.sin(i * 0.7)), [1, 4, 8, 8]);
+    const small = new ort.Tensor("float32", Float32Array.from({ length: 4 * 4 * 4 }, (_, i) => Math.cos(i * 0.3)), [1, 4, 4, 4]);
+    const run = async (model: ReturnType<typeof residualAndTopDown>) => {
+      const session = await ort.InferenceSession.create(encodeModel(model));
+      const out = await session.run({ x, small });
+      await session.release();
+      return [Array.from(out.block!.data as Float32Array), Array.from(out.sum!.data as Float32Array)];
+    };
+    const [want, got] = [await run(before), await run(after)];
+    for (const [i, values] of got.entries()) {
+      expect(values.some((v) => v !== 0)).toBe(true);
+      values.forEach((v, k) => expect(v).toBeCloseTo(want[i]![k]!, 5));
+    }
+  });
+
+  it("leaves an Add alone when something else reads the Conv's output", () => {
+    const model = residualAndTopDown();
+    model.graph!.output!.push(onnx.ValueInfoProto.create({ name: "c2" }));
+    expect(lowerPeakMemory(model)).toMatchObject({ fusedAdds: 1 });
   });
 
   it("leaves a merge alone when something else reads the float zeros", () => {

@@ -309,11 +309,12 @@ export function quantizeStatic(model: Model, plan: QuantPlan, ranges: ReadonlyMa
  * After quantizeStatic or quantizeWeightsOnly: rewrites of Detectron2's RoIAlign pooler that lower the session's
  * peak memory and leave every output as it was (bit for bit). Returns what they changed.
  */
-export function lowerPeakMemory(model: Model): { scatterMerges: number; chunkedRoiAligns: number; gatheredMerges: number } {
+export function lowerPeakMemory(model: Model): { scatterMerges: number; chunkedRoiAligns: number; gatheredMerges: number; fusedAdds: number } {
   const fresh = namer("m");
   const scatterMerges = quantizeScatterMerges(model, fresh);
   const chunkedRoiAligns = chunkQuantizedRoiAligns(model, fresh);
-  return { scatterMerges, chunkedRoiAligns, gatheredMerges: gatherScatterMerges(model, fresh) };
+  const gatheredMerges = gatherScatterMerges(model, fresh);
+  return { scatterMerges, chunkedRoiAligns, gatheredMerges, fusedAdds: fuseConvAdds(model) };
 }
 
 /**
@@ -530,4 +531,53 @@ function gatherScatterMerges(model: Model, fresh: Namer): number {
   if (!replaced.size) return 0;
   model.graph!.node = nodesOf(model).flatMap((n) => replaced.get(n) ?? [n]);
   return [...replaced.keys()].filter((n) => n.opType === "ConstantOfShape").length;
+}
+
+/** Ops whose output is a feature map: an Add of one to a Conv's output adds tensors of one shape, no broadcasting. */
+const FEATURE_MAPS = new Set(["Conv", "Relu", "Resize", "Add", "MaxPool"]);
+
+/**
+ * A float Conv whose only reader is an Add (a ResNet block's residual, an FPN level's top-down sum), and a Relu
+ * after it, become onnxruntime's FusedConv with the other addend as its fourth input `Z`: the convolution
+ * accumulates into Z's buffer (the kernel may write in place) instead of making a third map of the same size. For
+ * weights-only graphs (onnxruntime does not fuse a Conv whose weight a DequantizeLinear makes), where the res2
+ * Adds held three stride-4 float maps at once early in each run, while the render thread draws the next page.
+ * Static graphs have no float Conv left; their Adds are QLinearAdd. Returns how many Adds were fused.
+ */
+function fuseConvAdds(model: Model): number {
+  const prod = producers(model);
+  const users = consumers(model);
+  const kept = new Set([...(model.graph!.output ?? []).map((o) => o.name!), ...subgraphInputs(model)]);
+  const only = (t: string) => (kept.has(t) ? undefined : users.get(t)?.length === 1 ? users.get(t)![0] : undefined);
+  const replaced = new Map<Node, Node[]>();
+  for (const add of nodesOf(model)) {
+    if (add.opType !== "Add" || (add.domain ?? "") !== "" || add.input?.length !== 2) continue;
+    const side = add.input.findIndex((t) => {
+      const conv = prod.get(t);
+      return conv?.opType === "Conv" && (conv.domain ?? "") === "" && !replaced.has(conv) && only(t) === add;
+    });
+    const z = add.input[1 - side];
+    if (side < 0 || !z || !FEATURE_MAPS.has(prod.get(z)?.opType ?? "")) continue;
+    const conv = prod.get(add.input[side]!)!;
+    const relu = only(add.output![0]!);
+    const fuseRelu = relu?.opType === "Relu";
+    const [x, w, b = ""] = conv.input!;
+    const fused = onnx.NodeProto.create({
+      opType: "FusedConv",
+      domain: "com.microsoft",
+      name: conv.name,
+      input: [x!, w!, b, z],
+      output: [fuseRelu ? relu.output![0]! : add.output![0]!],
+      attribute: [...(conv.attribute ?? []), ...(fuseRelu ? [onnx.AttributeProto.create({ name: "activation", type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode("Relu") })] : [])],
+    });
+    // The Add's place: both addends exist by then.
+    replaced.set(conv, []);
+    replaced.set(add, [fused]);
+    if (fuseRelu) replaced.set(relu, []);
+  }
+  const fusedAdds = [...replaced.keys()].filter((n) => n.opType === "Add").length;
+  if (!fusedAdds) return 0;
+  model.graph!.node = nodesOf(model).flatMap((n) => replaced.get(n) ?? [n]);
+  if (!model.opsetImport!.some((o) => o.domain === "com.microsoft")) model.opsetImport!.push(onnx.OperatorSetIdProto.create({ domain: "com.microsoft", version: 1 }));
+  return fusedAdds;
 }
