@@ -127,6 +127,11 @@ function subgraphInputs(model: Model): Set<string> {
   return names;
 }
 
+/** Tensors read somewhere other than the main graph's node inputs (graph outputs, If/Loop bodies): never rewrite these. */
+function readOutsideNodes(model: Model): Set<string> {
+  return new Set([...(model.graph!.output ?? []).map((o) => o.name!), ...subgraphInputs(model)]);
+}
+
 type Namer = (base: string) => string;
 function namer(prefix = "q"): Namer {
   let n = 0;
@@ -269,8 +274,7 @@ export function quantizeStatic(model: Model, plan: QuantPlan, ranges: ReadonlyMa
   for (const node of plan.nodes) for (const t of acts(node)) quantizedInputs.set(t, [...(quantizedInputs.get(t) ?? []), node]);
   const prod = producers(model);
   const users = consumers(model);
-  const graphOutputs = new Set((model.graph!.output ?? []).map((o) => o.name!));
-  const inSubgraphs = subgraphInputs(model);
+  const readOutside = readOutsideNodes(model);
   for (const [t, p] of params) {
     const producer = prod.get(t);
     const producerQuantized = !!producer && planned.has(producer);
@@ -297,7 +301,7 @@ export function quantizeStatic(model: Model, plan: QuantPlan, ranges: ReadonlyMa
       push(before, c, makeNode("DequantizeLinear", [qOut, s, z], [dq], dq));
       c.input = c.input!.map((i) => (i === t ? dq : i));
     }
-    if (producerQuantized && (floatConsumers.length || graphOutputs.has(t) || inSubgraphs.has(t))) {
+    if (producerQuantized && (floatConsumers.length || readOutside.has(t))) {
       push(after, producer, makeNode("DequantizeLinear", [qOut, s, z], [t], fresh(`${t}_dq`)));
     }
   }
@@ -329,12 +333,11 @@ function quantizeScatterMerges(model: Model, fresh: Namer): number {
   const prod = producers(model);
   const users = consumers(model);
   const inits = initializerMap(model);
-  const graphOutputs = new Set((model.graph!.output ?? []).map((o) => o.name!));
-  const inSubgraphs = subgraphInputs(model);
+  const readOutside = readOutsideNodes(model);
   /** The one node reading `t` for its values (Shape/Size aside), when nothing else needs the float tensor. */
   const onlyReader = (t: string) => {
     const readers = (users.get(t) ?? []).filter((n) => !SHAPE_ONLY.has(n.opType!));
-    return readers.length === 1 && !graphOutputs.has(t) && !inSubgraphs.has(t) ? readers[0]! : undefined;
+    return readers.length === 1 && !readOutside.has(t) ? readers[0]! : undefined;
   };
   /** Walks back from `t` through reshapes that only it depends on; returns the tensors passed, `t` first, and where it stopped. */
   const throughReshapes = (t: string) => {
@@ -409,8 +412,7 @@ export const ROI_ALIGN_CHUNKS = 4;
  */
 function chunkQuantizedRoiAligns(model: Model, fresh: Namer): number {
   const users = consumers(model);
-  const graphOutputs = new Set((model.graph!.output ?? []).map((o) => o.name!));
-  const inSubgraphs = subgraphInputs(model);
+  const readOutside = readOutsideNodes(model);
   const init = (base: string, values: number[]) => {
     const name = fresh(base);
     model.graph!.initializer!.push(int64Tensor(name, [values.length], values));
@@ -422,7 +424,7 @@ function chunkQuantizedRoiAligns(model: Model, fresh: Namer): number {
     const out = roi.output![0]!;
     const readers = users.get(out) ?? [];
     const q = readers[0];
-    if (readers.length !== 1 || q?.opType !== "QuantizeLinear" || graphOutputs.has(out) || inSubgraphs.has(out)) continue;
+    if (readers.length !== 1 || q?.opType !== "QuantizeLinear" || readOutside.has(out)) continue;
     const [features, boxes, batch] = roi.input as [string, string, string];
     const name = (what: string) => fresh(`${out}_${what}`);
     const [zero, one, axis0, parts] = [init("zero", [0]), init("one", [1]), init("axis0", [0]), init("parts", [ROI_ALIGN_CHUNKS])];
@@ -467,9 +469,8 @@ function chunkQuantizedRoiAligns(model: Model, fresh: Namer): number {
 function gatherScatterMerges(model: Model, fresh: Namer): number {
   const prod = producers(model);
   const users = consumers(model);
-  const graphOutputs = new Set((model.graph!.output ?? []).map((o) => o.name!));
-  const inSubgraphs = subgraphInputs(model);
-  const exclusive = (t: string) => !graphOutputs.has(t) && !inSubgraphs.has(t);
+  const readOutside = readOutsideNodes(model);
+  const exclusive = (t: string) => !readOutside.has(t);
   const replaced = new Map<Node, Node[]>();
   for (const zeros of nodesOf(model)) {
     if (zeros.opType !== "ConstantOfShape" || !fillsFloatZero(zeros)) continue;
@@ -547,8 +548,11 @@ const FEATURE_MAPS = new Set(["Conv", "Relu", "Resize", "Add", "MaxPool"]);
 function fuseConvAdds(model: Model): number {
   const prod = producers(model);
   const users = consumers(model);
-  const kept = new Set([...(model.graph!.output ?? []).map((o) => o.name!), ...subgraphInputs(model)]);
-  const only = (t: string) => (kept.has(t) ? undefined : users.get(t)?.length === 1 ? users.get(t)![0] : undefined);
+  const readOutside = readOutsideNodes(model);
+  const only = (t: string) => {
+    const readers = users.get(t);
+    return readers?.length === 1 && !readOutside.has(t) ? readers[0] : undefined;
+  };
   const replaced = new Map<Node, Node[]>();
   for (const add of nodesOf(model)) {
     if (add.opType !== "Add" || (add.domain ?? "") !== "" || add.input?.length !== 2) continue;
