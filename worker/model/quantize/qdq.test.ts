@@ -1,7 +1,7 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { consumers, DT, dropUnusedInitializers, encodeModel, makeNode, nodesOf, onnx, prepareModel, producers, tensor } from "./graph";
-import { optimizedOpCounts } from "./op-count";
+import { optimizedGraph, optimizedOpCounts } from "./op-count";
 import { lowerPeakMemory, planStatic, quantizeStatic, ROI_ALIGN_CHUNKS } from "./qdq";
 
 /** x -> Conv -> Relu -> y (graph output: its shape, read by Shape) and -> Conv -> z. */
@@ -196,6 +196,28 @@ describe("lowerPeakMemory", () => {
       expect(prod.get(roi.input![1]!)?.opType).toBe("Slice");
     }
     expect(await run(after, n0, n1)).toEqual(await run(before, n0, n1));
+  });
+
+  it("has the parts of a RoIAlign read one DequantizeLinear of their level, where onnxruntime would run one per part", async () => {
+    const levels = () => {
+      // The levels as an FPN's QLinearConv leaves them: uint8, dequantized in front of RoIAlign.
+      const model = quantized(7, 5);
+      model.graph!.initializer!.push(tensor("feat_scale", DT.FLOAT, [], Float32Array.of(1 / 64)), tensor("feat_zero", DT.UINT8, [], Uint8Array.of(128)));
+      const q = [0, 1].flatMap((l) => [
+        makeNode("QuantizeLinear", [`feat${l}`, "feat_scale", "feat_zero"], [`feat${l}_u8`], `q${l}`),
+        makeNode("DequantizeLinear", [`feat${l}_u8`, "feat_scale", "feat_zero"], [`feat${l}_dq`], `dq${l}`),
+      ]);
+      for (const roi of nodesOf(model).filter((n) => n.opType === "RoiAlign")) roi.input![0] = `${roi.input![0]}_dq`;
+      model.graph!.node!.unshift(...q);
+      return model;
+    };
+    const [before, after] = [levels(), levels()];
+    expect(lowerPeakMemory(after)).toMatchObject({ chunkedRoiAligns: 2 });
+    const optimized = nodesOf(await optimizedGraph(encodeModel(after)));
+    const dequantizeLevels = optimized.filter((n) => n.opType === "DequantizeLinear" && /^feat\d_u8$/.test(n.input![0]!));
+    expect(dequantizeLevels.map((n) => n.input![0]).sort()).toEqual(["feat0_u8", "feat1_u8"]);
+    expect(optimized.filter((n) => n.opType === "RoiAlign")).toHaveLength(2 * ROI_ALIGN_CHUNKS);
+    expect(await run(after, 7, 5)).toEqual(await run(before, 7, 5));
   });
 
   it.each(PROPOSALS)("in a float graph (weights only), gathers the merged rows from the levels' outputs, with the same outputs (%i + %i proposals)", async (n0, n1) => {

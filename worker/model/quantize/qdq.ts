@@ -412,7 +412,29 @@ export const ROI_ALIGN_CHUNKS = 4;
  */
 function chunkQuantizedRoiAligns(model: Model, fresh: Namer): number {
   const users = consumers(model);
+  const prod = producers(model);
   const readOutside = readOutsideNodes(model);
+  /** The tensor the parts read for `features`, and the nodes that make it (once per features tensor). */
+  const views = new Map<string, string>();
+  const featuresFor = (features: string, nodes: Node[]): string => {
+    const dq = prod.get(features);
+    if (dq?.opType !== "DequantizeLinear") return features;
+    let view = views.get(features);
+    if (!view) {
+      // onnxruntime gives every reader of a DequantizeLinear its own copy of it (EnsureUniqueDQForNodeUnit), so four
+      // parts dequantized the whole uint8 level four times, single-threaded: ~100 ms a page for P2 alone. Through
+      // Flatten and Reshape, which only relabel the buffer, the DequantizeLinear has one reader.
+      const [flat, shape] = [fresh(`${features}_flat`), fresh(`${features}_shape`)];
+      view = fresh(`${features}_view`);
+      nodes.push(
+        makeNode("Shape", [dq.input![0]!], [shape], shape),
+        makeNode("Flatten", [features], [flat], flat, { axis: 1 }),
+        makeNode("Reshape", [flat, shape], [view], view),
+      );
+      views.set(features, view);
+    }
+    return view;
+  };
   const init = (base: string, values: number[]) => {
     const name = fresh(base);
     model.graph!.initializer!.push(int64Tensor(name, [values.length], values));
@@ -425,7 +447,7 @@ function chunkQuantizedRoiAligns(model: Model, fresh: Namer): number {
     const readers = users.get(out) ?? [];
     const q = readers[0];
     if (readers.length !== 1 || q?.opType !== "QuantizeLinear" || readOutside.has(out)) continue;
-    const [features, boxes, batch] = roi.input as [string, string, string];
+    const [boxes, batch] = roi.input!.slice(1) as [string, string];
     const name = (what: string) => fresh(`${out}_${what}`);
     const [zero, one, axis0, parts] = [init("zero", [0]), init("one", [1]), init("axis0", [0]), init("parts", [ROI_ALIGN_CHUNKS])];
     const last = init("parts_minus_one", [ROI_ALIGN_CHUNKS - 1]);
@@ -436,6 +458,7 @@ function chunkQuantizedRoiAligns(model: Model, fresh: Namer): number {
       makeNode("Add", [count, last], [padded], padded),
       makeNode("Div", [padded, parts], [size], size),
     ];
+    const features = featuresFor(roi.input![0]!, nodes);
     const pieces: string[] = [];
     for (let k = 0; k < ROI_ALIGN_CHUNKS; k++) {
       const [start, end, b, i, y, yq] = ["start", "end", "boxes", "batch", "roi", "u8"].map((w) => name(`${w}${k}`)) as [string, string, string, string, string, string];
