@@ -13,7 +13,7 @@ const root = path.resolve(import.meta.dirname, "..");
  * Loaded from node_modules at run time: native addons, packages that read their own files (pdf.js assets,
  * Graphile Worker's migrations, tesseract.js's worker script and core) and the big CommonJS ones, which Node loads as they are.
  */
-const external = ["onnxruntime-node", "@napi-rs/canvas", "pdfjs-dist", "tesseract.js", "graphile-worker", "pg", "postgres", "@aws-sdk/*"];
+const external = ["onnxruntime-node", "@napi-rs/canvas", "@julusian/jpeg-turbo", "pdfjs-dist", "tesseract.js", "graphile-worker", "pg", "postgres", "@aws-sdk/*"];
 
 export async function buildWorker(outdir = path.join(root, "dist", "worker")) {
   await build({

@@ -83,7 +83,7 @@ export async function renderImagePage(
   kind: "tiff" | "image",
   maxPixels: number,
   surface: (w: number, h: number, slot?: "model" | "source") => Canvas,
-  encode: (canvas: Canvas, format: RenderRequest["imageFormat"]) => Promise<Buffer>,
+  encode: (canvas: Canvas, format: RenderRequest["imageFormat"]) => Promise<Uint8Array>,
 ): Promise<RenderedPage> {
   const started = performance.now();
   const source = surface(1, 1, "source");

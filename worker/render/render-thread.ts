@@ -10,6 +10,7 @@ import { parentPort } from "node:worker_threads";
 import { getDocument, type PDFDocumentProxy, type PDFPageProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { DocumentInitParameters } from "pdfjs-dist/types/src/display/api";
 import { freeNow } from "../free-buffer";
+import { encodeJpeg } from "./encode-jpeg";
 import { resizeBilinear, rgbaToChw } from "../model/preprocess";
 import { classify, noPages, PageRangeError } from "./classify";
 import { readPageText } from "./page-text";
@@ -107,9 +108,10 @@ async function draw(page: PDFPageProxy, canvas: Canvas, scale: number): Promise<
   await page.render({ canvas: canvas as unknown as HTMLCanvasElement, viewport: page.getViewport({ scale }), background: "#ffffff" }).promise;
 }
 
-function encode(canvas: Canvas, format: RenderRequest["imageFormat"]): Promise<Buffer> {
+function encode(canvas: Canvas, format: RenderRequest["imageFormat"]): Promise<Uint8Array> {
   if (format === "png") return canvas.encode("png");
-  return canvas.encode(format, format === "jpeg" ? JPEG_QUALITY : WEBP_QUALITY);
+  if (format === "jpeg") return encodeJpeg(canvas, JPEG_QUALITY);
+  return canvas.encode(format, WEBP_QUALITY);
 }
 /** libwebp at 85 costs ~5x libjpeg-turbo at 88 per pixel (scripts/bench-render.ts); at twice the model's width the JPEG is the one that fits. */
 const WEBP_QUALITY = 85;
