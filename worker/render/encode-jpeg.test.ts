@@ -13,7 +13,7 @@ function decode(jpeg: Uint8Array) {
 }
 
 describe("encodeJpeg", () => {
-  it("writes the canvas as a baseline JPEG of its size, colours in the right channels", async () => {
+  it("writes the canvas as a JPEG of its size, colours in the right channels", async () => {
     const canvas = createCanvas(321, 207);
     const ctx = canvas.getContext("2d");
     ctx.fillStyle = "#ffffff";

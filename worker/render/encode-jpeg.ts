@@ -1,8 +1,8 @@
 /**
  * The viewer's JPEG, encoded by libjpeg-turbo (@julusian/jpeg-turbo, prebuilt in its npm package) from the
  * canvas's pixels. Skia's own JPEG path in @napi-rs/canvas took 83-94 ms for a 1600 x 2070 page where
- * `getImageData` + libjpeg-turbo take 24 ms with the same 4:2:0 sampling and quality (scripts/bench-render.ts):
- * at ~1 s a page of int8 inference that difference is CPU taken from the model.
+ * `getImageData` + libjpeg-turbo take 24 ms with the same 4:2:0 sampling and quality (README, "Make your model
+ * fit"): at ~1 s a page of int8 inference that difference is CPU taken from the model.
  */
 import type { Canvas } from "@napi-rs/canvas";
 import jpegTurbo from "@julusian/jpeg-turbo";
