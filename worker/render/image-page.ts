@@ -111,9 +111,8 @@ export async function renderImagePage(
   const encoding = encode(canvas, req.imageFormat);
   const pixels = size.modelWidth === size.width && size.modelHeight === size.height ? rgba : resizeBilinear(rgba, size.width, size.height, size.modelWidth, size.modelHeight);
   const modelInput = rgbaToChw(pixels, size.modelWidth, size.modelHeight, req.inputFormat);
-  const encoded = await encoding;
-  const out = new Uint8Array(encoded);
-  freeNow(rgba, pixels, encoded);
+  const out = await encoding;
+  freeNow(rgba, pixels);
   return {
     pageNumber: req.pageNumber,
     widthPt: image.width,

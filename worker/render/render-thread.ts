@@ -94,10 +94,14 @@ function surface(width: number, height: number, slot: keyof typeof reusable = "m
 function shrinkSurfaces(): void {
   for (const slot of ["model", "display", "source"] as const) {
     const canvas = reusable[slot];
-    if (canvas && (canvas.width > 1 || canvas.height > 1)) {
-      canvas.width = 1;
-      canvas.height = 1;
-    }
+    if (canvas) shrink(canvas);
+  }
+}
+
+function shrink(canvas: Canvas): void {
+  if (canvas.width > 1 || canvas.height > 1) {
+    canvas.width = 1;
+    canvas.height = 1;
   }
 }
 
@@ -108,10 +112,20 @@ async function draw(page: PDFPageProxy, canvas: Canvas, scale: number): Promise<
   await page.render({ canvas: canvas as unknown as HTMLCanvasElement, viewport: page.getViewport({ scale }), background: "#ffffff" }).promise;
 }
 
-function encode(canvas: Canvas, format: RenderRequest["imageFormat"]): Promise<Uint8Array> {
-  if (format === "png") return canvas.encode("png");
-  if (format === "jpeg") return encodeJpeg(canvas, JPEG_QUALITY);
-  return canvas.encode(format, WEBP_QUALITY);
+/** The encoded image in a buffer of its own, so it can be transferred to the worker's main thread. */
+async function encode(canvas: Canvas, format: RenderRequest["imageFormat"]): Promise<Uint8Array> {
+  if (format === "jpeg") {
+    const jpeg = encodeJpeg(canvas, JPEG_QUALITY);
+    // encodeJpeg has copied the pixels before it returns, so the viewer's 13 MB surface can go back while
+    // libjpeg-turbo compresses; Skia's WebP and PNG encoders read the surface itself on libuv's pool.
+    if (canvas === reusable.display) shrink(canvas);
+    return jpeg;
+  }
+  const encoded = await (format === "png" ? canvas.encode("png") : canvas.encode(format, WEBP_QUALITY));
+  // Skia's buffer lives outside the JS heap and cannot be transferred: one copy, which can be.
+  const image = new Uint8Array(encoded);
+  freeNow(encoded);
+  return image;
 }
 /** libwebp at 85 costs ~5x libjpeg-turbo at 88 per pixel (scripts/bench-render.ts); at twice the model's width the JPEG is the one that fits. */
 const WEBP_QUALITY = 85;
@@ -138,32 +152,33 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
     const displayStarted = performance.now();
     const wanted = req.displayWidth ? displaySize(unit.width, unit.height, req.displayWidth, maxPixels) : null;
     const display = wanted && wanted.width > size.width ? wanted : null;
+    // The model's pixels are copied out already: its surface goes back before the viewer's is allocated.
+    if (display) shrink(canvas);
     const shown = display ? surface(display.width, display.height, "display") : canvas;
     if (display) await draw(page, shown, display.scale);
     const displayMs = display ? performance.now() - displayStarted : 0;
 
     // The encoder runs on libuv's pool while this thread builds the model input.
     const encodeStarted = performance.now();
+    const [imageWidth, imageHeight] = [shown.width, shown.height];
     const encoding = encode(shown, req.imageFormat);
     const pixels =
       size.modelWidth === size.width && size.modelHeight === size.height
         ? rgba
         : resizeBilinear(rgba, size.width, size.height, size.modelWidth, size.modelHeight);
     const modelInput = rgbaToChw(pixels, size.modelWidth, size.modelHeight, req.inputFormat);
-    const encoded = await encoding;
+    const image = await encoding;
     const encodeMs = performance.now() - encodeStarted;
-    // The encoder's buffer lives outside the JS heap and cannot be transferred: one copy, then moved.
-    const image = new Uint8Array(encoded);
     // A text layer pdf.js cannot read costs the page its text, never its image or boxes.
     const text = await readPageText(page, { rgba, width: size.width, height: size.height }).catch(() => null);
-    freeNow(rgba, pixels, encoded);
+    freeNow(rgba, pixels);
     return {
       pageNumber: req.pageNumber,
       widthPt: unit.width,
       heightPt: unit.height,
       rotation: ((page.rotate % 360) + 360) % 360,
-      imageWidth: shown.width,
-      imageHeight: shown.height,
+      imageWidth,
+      imageHeight,
       image,
       modelInput,
       modelWidth: size.modelWidth,
