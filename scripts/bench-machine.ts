@@ -20,6 +20,29 @@ export function processCpuMs(pid: number | "self" = "self"): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** The whole machine's CPU time so far (/proc/stat's first line, clock ticks). */
+export type MachineCpuTimes = { busy: number; idle: number; steal: number };
+
+export function machineCpuTimes(stat = readFileSync("/proc/stat", "utf8")): MachineCpuTimes {
+  // user nice system idle iowait irq softirq steal (guest time is inside user already)
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = stat.split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
+}
+
+/**
+ * Shares of the vCPUs' time between two readings, in %. Steal is time a vCPU wanted to run while the hypervisor ran
+ * something else: on a shared host it is why the same session.run drifts, and a phase with much of it reads slow.
+ * Idle says whether the end-to-end part left cores unused (latency-bound) or had them all (CPU-bound).
+ */
+export function machineCpuShares(from: MachineCpuTimes, to: MachineCpuTimes): { busyPct: number; idlePct: number; stealPct: number } {
+  const busy = to.busy - from.busy;
+  const idle = to.idle - from.idle;
+  const steal = to.steal - from.steal;
+  const total = busy + idle + steal;
+  const pct = (v: number) => (total > 0 ? Math.round((v / total) * 1000) / 10 : Number.NaN);
+  return { busyPct: pct(busy), idlePct: pct(idle), stealPct: pct(steal) };
+}
+
 function readCpuinfo(): string {
   try {
     return readFileSync("/proc/cpuinfo", "utf8");

@@ -21,7 +21,7 @@ import { createRenderer } from "../worker/render/renderer";
 import { buildWorker } from "./build-worker";
 import { startEmbeddedServices } from "./embedded/services";
 import { buildDocument } from "./fixtures/test-pdf";
-import { benchMachine, processCpuMs } from "./bench-machine";
+import { benchMachine, machineCpuShares, machineCpuTimes, processCpuMs } from "./bench-machine";
 import { freePort } from "./test/ports";
 import { testContext, uploadPdf, waitFor, waitForDocument } from "./test/context";
 import { recordFailedAttempts } from "./test/failed-attempts";
@@ -48,14 +48,15 @@ async function modelFolder(tmp: string): Promise<string> {
   return sharedModelFolder(path.join(tmp, "model"), "benchmark");
 }
 
-type BarePass = { loadMs: number; tuning: unknown; renderMs: number[]; renderEncodeMs: number[]; inferMs: number[]; inferCpuMs: number[]; detections: number };
+type BarePass = { loadMs: number; tuning: unknown; renderMs: number[]; renderEncodeMs: number[]; inferMs: number[]; inferCpuMs: number[]; detections: number; host: ReturnType<typeof machineCpuShares> | null };
 
 /** The session alone on the first BARE_PAGES pages, under the worker's settings for the folder. */
 async function bare(folder: Awaited<ReturnType<typeof readModelFolder>>, pdfPath: string): Promise<BarePass> {
   const t0 = performance.now();
   // The worker's settings for this folder (arena and graph level per quantization method).
   const model = await loadModel(folder, tuningForModel(folder.manifest));
-  const pass: BarePass = { loadMs: performance.now() - t0, tuning: model.tuning, renderMs: [], renderEncodeMs: [], inferMs: [], inferCpuMs: [], detections: 0 };
+  const pass: BarePass = { loadMs: performance.now() - t0, tuning: model.tuning, renderMs: [], renderEncodeMs: [], inferMs: [], inferCpuMs: [], detections: 0, host: null };
+  const host0 = machineCpuTimes();
   const renderer = createRenderer({ timeoutMs: 60_000, maxPixels: 4_000_000 });
   try {
     await renderer.open(pdfPath);
@@ -70,6 +71,7 @@ async function bare(folder: Awaited<ReturnType<typeof readModelFolder>>, pdfPath
       pass.inferMs.push(result.inferMs);
       pass.detections += result.detections.length;
     }
+    pass.host = machineCpuShares(host0, machineCpuTimes());
   } finally {
     await renderer.close();
     await model.release();
@@ -133,6 +135,7 @@ async function main() {
   let pagesPerWorker: number[] = [];
   let pagesDoneOnce = false;
   const rssSamples: number[] = [];
+  let e2eHost: ReturnType<typeof machineCpuShares> | null = null;
   let after: BarePass | null = null;
   try {
     await migrateDatabase(services.env.DATABASE_URL!);
@@ -174,6 +177,7 @@ async function main() {
       await waitFor(async () => workers.every((w) => w.ready || w.child.exitCode !== null), { timeoutMs: 5 * 60_000, what: "workers ready" });
       if (!workers.every((w) => w.ready)) throw new Error("a worker exited before it was ready");
       const cpuBefore = workers.map((w) => processCpuMs(w.child.pid!));
+      const hostBefore = machineCpuTimes();
       const doc = await uploadPdf(ctx, readFileSync(pdfPath), "bench.pdf", { model: folder.manifest.id });
       const sampler = setInterval(() => {
         try {
@@ -184,6 +188,7 @@ async function main() {
       }, 1000);
       const { doc: done, pages } = await waitForDocument(ctx, doc.id, 60 * 60_000);
       clearInterval(sampler);
+      e2eHost = machineCpuShares(hostBefore, machineCpuTimes());
       workerCpuMsPerPage = workers.reduce((sum, w, i) => sum + processCpuMs(w.child.pid!) - cpuBefore[i]!, 0) / Math.max(1, done.pagesDone);
       const started = Math.min(...pages.map((p) => p.startedAt!.getTime()));
       const finished = Math.max(...pages.map((p) => p.finishedAt!.getTime()));
@@ -250,6 +255,9 @@ async function main() {
     inferMsPerPage: Math.round(median(inferMs)),
     // Mean session.run before and after the end-to-end part: how far the host drifted in between.
     bareMsPerPageBeforeAfter: passes.map((p) => Math.round(mean(p.inferMs))),
+    // The whole machine's steal in each part (bare before, end to end, bare after) and idle end to end, in %.
+    hostStealPct: [passes[0]!.host, e2eHost, passes[1]?.host].map((h) => h?.stealPct ?? null),
+    hostIdlePctE2e: e2eHost?.idlePct ?? null,
     // CPU time (all threads) of one bare session.run, and of the worker processes per page through the queue.
     inferCpuMsPerPage: Math.round(median(inferCpuMs)),
     workerCpuMsPerPage: Math.round(workerCpuMsPerPage),
@@ -287,6 +295,7 @@ async function main() {
       `| inference (session.run), median | ${result.inferMsPerPage} ms/page |`,
       `| bare session.run throughput | ${result.barePagesPerMin} pages/min (mean ${result.bareMsPerPageBeforeAfter.join(" / ")} ms/page before / after the end-to-end part) |`,
       `| end to end through the queue | ${result.e2ePagesPerMin} pages/min (${result.e2eOverBare} x bare) |`,
+      `| host steal (bare / end to end / bare), idle end to end | ${result.hostStealPct.join(" / ")} %, ${result.hostIdlePctE2e} % |`,
       `| inference in the worker, median | ${result.workerInferMsPerPage} ms/page (render ${result.workerRenderMsPerPage} ms; other wall time ${result.e2eOverheadMsPerPage} ms/page) |`,
       `| viewer image stored per page (DISPLAY_IMAGE_WIDTH=${result.displayImageWidth}) | ${result.storedImage}, ${result.storedKiBPerPage} KiB median |`,
       `| worker peak RSS (VmHWM) | ${result.peakRssMiB} MiB |`,

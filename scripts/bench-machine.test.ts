@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { machineCpuShares, machineCpuTimes } from "./bench-machine";
+
+// /proc/stat's first line: user nice system idle iowait irq softirq steal guest guest_nice
+const stat = (user: number, idle: number, steal: number) => `cpu  ${user} 0 10 ${idle} 5 0 5 ${steal} 40 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n`;
+
+describe("machine CPU shares", () => {
+  it("reads busy, idle and steal from /proc/stat's first line, guest time counted once (inside user)", () => {
+    expect(machineCpuTimes(stat(100, 200, 30))).toEqual({ busy: 115, idle: 205, steal: 30 });
+  });
+
+  it("splits the time between two readings into busy, idle and steal", () => {
+    // 150 busy, 30 idle, 20 steal ticks in between
+    expect(machineCpuShares(machineCpuTimes(stat(100, 200, 30)), machineCpuTimes(stat(250, 230, 50)))).toEqual({ busyPct: 75, idlePct: 15, stealPct: 10 });
+  });
+
+  it("reads the machine it runs on", () => {
+    const a = machineCpuTimes();
+    expect(a.busy + a.idle).toBeGreaterThan(0);
+    expect(Number.isFinite(a.steal)).toBe(true);
+  });
+});
