@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { insertDetections } from "./detections";
 import { transitionDocument } from "./documents";
 import { recordEvent, type Tx } from "./events";
 import { recordFirstRunPage, startFirstRun } from "./runs";
@@ -101,11 +102,7 @@ export async function completePage(db: Db, page: Page, result: PageResult) {
     settlePage(tx, page, "done", async (tx) => {
       await tx.delete(detections).where(and(eq(detections.pageId, page.id), eq(detections.runNumber, 1)));
       await recordFirstRunPage(tx, page, { status: "done", inferMs: result.inferMs, detectionCount: result.detections.length, note: result.note });
-      if (result.detections.length) {
-        await tx
-          .insert(detections)
-          .values(result.detections.map((d) => ({ ...d, pageId: page.id, documentId: page.documentId })));
-      }
+      await insertDetections(tx, result.detections.map((d) => ({ ...d, pageId: page.id, documentId: page.documentId })));
       await tx
         .update(pages)
         .set({

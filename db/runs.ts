@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client";
+import { insertDetections } from "./detections";
 import { recordEvent, type Tx } from "./events";
 import { detections, documents, pages, runPages, runs, type NewDetection, type Page, type Run, type RunStatus } from "./schema";
 
@@ -158,9 +159,7 @@ async function settleRunPage(tx: Tx, run: Run, page: Page, status: "done" | "fai
 export async function completeRunPage(db: Db, run: Run, page: Page, result: RunPageResult) {
   await db.transaction(async (tx) => {
     await settleRunPage(tx, run, page, "done", { inferMs: result.inferMs, detectionCount: result.detections.length, note: result.note, errorCode: null, errorMessage: null });
-    if (result.detections.length) {
-      await tx.insert(detections).values(result.detections.map((d) => ({ ...d, pageId: page.id, documentId: page.documentId, runNumber: run.number })));
-    }
+    await insertDetections(tx, result.detections.map((d) => ({ ...d, pageId: page.id, documentId: page.documentId, runNumber: run.number })));
   });
 }
 
