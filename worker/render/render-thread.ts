@@ -112,13 +112,16 @@ async function draw(page: PDFPageProxy, canvas: Canvas, scale: number): Promise<
   await page.render({ canvas: canvas as unknown as HTMLCanvasElement, viewport: page.getViewport({ scale }), background: "#ffffff" }).promise;
 }
 
-/** The encoded image in a buffer of its own, so it can be transferred to the worker's main thread. */
+/**
+ * The encoded image in a buffer of its own, so it can be transferred to the worker's main thread. The canvas is
+ * not drawn on or read after this (callers have their pixels already).
+ */
 async function encode(canvas: Canvas, format: RenderRequest["imageFormat"]): Promise<Uint8Array> {
   if (format === "jpeg") {
     const jpeg = encodeJpeg(canvas, JPEG_QUALITY);
-    // encodeJpeg has copied the pixels before it returns, so the viewer's 13 MB surface can go back while
+    // encodeJpeg has copied the pixels before it returns, so the surface (the viewer's: 13 MB) can go back while
     // libjpeg-turbo compresses; Skia's WebP and PNG encoders read the surface itself on libuv's pool.
-    if (canvas === reusable.display) shrink(canvas);
+    shrink(canvas);
     return jpeg;
   }
   const encoded = await (format === "png" ? canvas.encode("png") : canvas.encode(format, WEBP_QUALITY));
@@ -152,15 +155,17 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
     const displayStarted = performance.now();
     const wanted = req.displayWidth ? displaySize(unit.width, unit.height, req.displayWidth, maxPixels) : null;
     const display = wanted && wanted.width > size.width ? wanted : null;
-    // The model's pixels are copied out already: its surface goes back before the viewer's is allocated.
-    if (display) shrink(canvas);
-    const shown = display ? surface(display.width, display.height, "display") : canvas;
-    if (display) await draw(page, shown, display.scale);
+    let shown = canvas;
+    if (display) {
+      // The model's pixels are copied out already: its surface goes back before the viewer's is allocated.
+      shrink(canvas);
+      shown = surface(display.width, display.height, "display");
+      await draw(page, shown, display.scale);
+    }
     const displayMs = display ? performance.now() - displayStarted : 0;
 
     // The encoder runs on libuv's pool while this thread builds the model input.
     const encodeStarted = performance.now();
-    const [imageWidth, imageHeight] = [shown.width, shown.height];
     const encoding = encode(shown, req.imageFormat);
     const pixels =
       size.modelWidth === size.width && size.modelHeight === size.height
@@ -177,8 +182,8 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
       widthPt: unit.width,
       heightPt: unit.height,
       rotation: ((page.rotate % 360) + 360) % 360,
-      imageWidth,
-      imageHeight,
+      imageWidth: display?.width ?? size.width,
+      imageHeight: display?.height ?? size.height,
       image,
       modelInput,
       modelWidth: size.modelWidth,
