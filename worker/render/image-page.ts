@@ -128,6 +128,7 @@ export async function renderImagePage(
     encodeMs: performance.now() - encodeStarted,
     // The viewer shows the model's render of an image; an image has no text layer (OCR reads it when on).
     displayMs: 0,
+    displayReplayed: false,
     text: null,
   };
 }

@@ -40,6 +40,8 @@ export type RenderedPage = {
   encodeMs: number;
   /** Drawing the viewer's image at its own size (0 when the model's render is the image). */
   displayMs: number;
+  /** The viewer's image is the model's drawing played back larger (an all-vector page), not drawn again. */
+  displayReplayed: boolean;
   /** The page's text layer, read in the same document load; null when pdf.js could not read it. */
   text: PageText | null;
 };

@@ -14,6 +14,7 @@ import { resizeBilinear, rgbaToChw } from "../model/preprocess";
 import { classify, noPages, PageRangeError } from "./classify";
 import { encodeJpeg } from "./encode-jpeg";
 import { readPageText } from "./page-text";
+import { watchVectorOnly } from "./vector-only";
 import { ImageError, imageFileKind, openImageFile, renderImagePage } from "./image-page";
 import type { RenderedPage, RenderRequest, ThreadReady, ThreadRequest, ThreadResponse } from "./protocol";
 import { displaySize, renderSize } from "./size";
@@ -105,11 +106,27 @@ function shrink(canvas: Canvas): void {
   }
 }
 
-async function draw(page: PDFPageProxy, canvas: Canvas, scale: number): Promise<void> {
+/** Draws the page; true when it drew nothing rasterised at this scale, so the drawing can be replayed at another (vector-only.ts). */
+async function draw(page: PDFPageProxy, canvas: Canvas, scale: number): Promise<boolean> {
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  await page.render({ canvas: canvas as unknown as HTMLCanvasElement, viewport: page.getViewport({ scale }), background: "#ffffff" }).promise;
+  const watch = watchVectorOnly(page);
+  await page.render({
+    canvas: canvas as unknown as HTMLCanvasElement,
+    viewport: page.getViewport({ scale }),
+    background: "#ffffff",
+    operationsFilter: watch.filter,
+  }).promise;
+  return watch.vector;
+}
+
+/** `from`'s recorded drawing played back `factor` times larger on `to`: paths and glyphs stay sharp. */
+function replay(from: Canvas, to: Canvas, factor: number): void {
+  const ctx = to.getContext("2d");
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(0, 0, to.width, to.height);
+  ctx.drawCanvas(from, 0, 0, from.width * factor, from.height * factor);
 }
 
 /**
@@ -147,17 +164,22 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
     const unit = page.getViewport({ scale: 1 });
     const size = renderSize(unit.width, unit.height, req.resize, maxPixels);
     canvas = surface(size.width, size.height);
-    await draw(page, canvas, size.scale);
+    const vector = await draw(page, canvas, size.scale);
     const rgba = canvas.getContext("2d").getImageData(0, 0, size.width, size.height).data;
     const renderMs = performance.now() - started;
 
-    // The viewer's image at its own size, from the operator list pdf.js keeps for the page: rasterised again, not parsed.
+    // The viewer's image at its own size: the model's drawing replayed larger when it is all vector, else drawn
+    // again from the operator list pdf.js keeps for the page (rasterised again, not parsed).
     const displayStarted = performance.now();
     const wanted = req.displayWidth ? displaySize(unit.width, unit.height, req.displayWidth, maxPixels) : null;
     const display = wanted && wanted.width > size.width ? wanted : null;
     let shown = canvas;
-    if (display) {
-      // The model's pixels are copied out already: its surface goes back before the viewer's is allocated.
+    // The model's pixels are copied out already: its surface goes back as soon as nothing reads its drawing.
+    if (display && vector) {
+      shown = surface(display.width, display.height, "display");
+      replay(canvas, shown, display.scale / size.scale);
+      shrink(canvas);
+    } else if (display) {
       shrink(canvas);
       shown = surface(display.width, display.height, "display");
       await draw(page, shown, display.scale);
@@ -191,6 +213,7 @@ async function render(req: RenderRequest, maxPixels: number): Promise<RenderedPa
       renderMs,
       encodeMs,
       displayMs,
+      displayReplayed: display !== null && vector,
       text,
     };
   } finally {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { loadImage } from "@napi-rs/canvas";
+import { createCanvas, loadImage } from "@napi-rs/canvas";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAppError } from "../../lib/errors";
 import {
@@ -11,6 +11,7 @@ import {
   displayedInkBoxes,
   encryptedPdf,
   hugeMediaBoxPage,
+  imageOnlyPdf,
   notAPdf,
   slowPage,
   standardLayoutPage,
@@ -66,6 +67,22 @@ function grayOf(page: RenderedPage): Uint8Array {
   const gray = new Uint8Array(plane);
   for (let p = 0; p < plane; p++) gray[p] = Math.round((page.modelInput[p]! + page.modelInput[plane + p]! + page.modelInput[2 * plane + p]!) / 3);
   return gray;
+}
+
+/** An encoded image's RGBA pixels. */
+async function pixels(encoded: Uint8Array): Promise<Uint8ClampedArray> {
+  const image = await loadImage(Buffer.from(encoded));
+  const canvas = createCanvas(image.width, image.height);
+  canvas.getContext("2d").drawImage(image, 0, 0);
+  return canvas.getContext("2d").getImageData(0, 0, image.width, image.height).data;
+}
+
+/** Over the rows both images have (same width). */
+function meanGreyDifference(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
+  const length = Math.min(a.length, b.length);
+  let sum = 0;
+  for (let i = 0; i < length; i += 4) sum += Math.abs((a[i]! + a[i + 1]! + a[i + 2]!) / 3 - (b[i]! + b[i + 1]! + b[i + 2]!) / 3);
+  return sum / (length / 4);
 }
 
 /** Bounding box (pixels) of dark pixels inside a pixel region. */
@@ -160,6 +177,26 @@ describe("page renderer", () => {
     // Not wider than the model's render: that render is the image.
     const same = await renderer.render(request(file, 1, { imageFormat: "jpeg", displayWidth: 640 }));
     expect(same).toMatchObject({ imageWidth: 800, imageHeight: 1035, displayMs: 0 });
+  });
+
+  it("replays an all-vector page's drawing at the viewer's size (the pixels of drawing it there); a scanned page is drawn again", async () => {
+    // Thin stripes at 4 image pixels a point: pdf.js halves such an image before drawing it at the model's size.
+    const [w, h] = [2448, 3168];
+    const stripes = new Uint8Array(w * h).map((_, i) => ((i % w) >> 1) % 2 ? 0 : 255);
+    const scan = await save(imageOnlyPdf([{ widthPt: 612, heightPt: 792, width: w, height: h, encoding: "gray", pixels: stripes }]));
+    const vector = await save(buildPdf([standardLayoutPage(1)]));
+    // Drawn straight at 1600 px: the model's own render at that size is the image.
+    const atViewerSize = { resize: { type: "shortest-edge", shortestEdge: 1600, maxSize: 2100 }, imageFormat: "png" } as const;
+    for (const [file, replayed] of [[vector, true], [scan, false]] as const) {
+      const page = await renderer.render(request(file, 1, { imageFormat: "png", displayWidth: 1600 }));
+      expect(page.displayReplayed).toBe(replayed);
+      const direct = await renderer.render(request(file, 1, atViewerSize));
+      // Rounded there, floored here: one row apart at most.
+      expect(direct.imageWidth).toBe(page.imageWidth);
+      expect(Math.abs(direct.imageHeight - page.imageHeight)).toBeLessThanOrEqual(1);
+      // Played back from a bitmap, the vector page would differ by ~6 grey levels a pixel and the scan by ~30.
+      expect(meanGreyDifference(await pixels(page.image), await pixels(direct.image))).toBeLessThan(0.5);
+    }
   });
 
   it("renders page after page of one document, as WebP", async () => {
