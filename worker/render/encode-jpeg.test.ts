@@ -1,16 +1,7 @@
-import { createCanvas, Image } from "@napi-rs/canvas";
+import { createCanvas } from "@napi-rs/canvas";
 import { describe, expect, it } from "vitest";
+import { decodeImage } from "../../scripts/fixtures/decode-image";
 import { encodeJpeg } from "./encode-jpeg";
-
-/** Decoded by Skia, not by the library that encoded it. */
-function decode(jpeg: Uint8Array) {
-  const image = new Image();
-  image.src = Buffer.from(jpeg);
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(image, 0, 0);
-  return { width: image.width, height: image.height, rgba: ctx.getImageData(0, 0, image.width, image.height).data };
-}
 
 describe("encodeJpeg", () => {
   it("writes the canvas as a JPEG of its size, colours in the right channels", async () => {
@@ -28,7 +19,7 @@ describe("encodeJpeg", () => {
     expect([jpeg[0], jpeg[1], jpeg.at(-2), jpeg.at(-1)]).toEqual([0xff, 0xd8, 0xff, 0xd9]);
     expect(jpeg.byteLength).toBeLessThan(source.byteLength / 10);
 
-    const back = decode(jpeg);
+    const back = await decodeImage(jpeg);
     expect([back.width, back.height]).toEqual([321, 207]);
     let error = 0;
     for (let i = 0; i < source.length; i += 4) for (let c = 0; c < 3; c++) error += Math.abs(source[i + c]! - back.rgba[i + c]!);
@@ -49,8 +40,8 @@ describe("encodeJpeg", () => {
     const first = await encodeJpeg(canvas, 88);
     ctx.fillStyle = "#000000";
     ctx.fillRect(0, 0, 64, 64);
-    const second = decode(await encodeJpeg(canvas, 88));
-    expect(decode(first).rgba[1]).toBeGreaterThan(200);
+    const second = await decodeImage(await encodeJpeg(canvas, 88));
+    expect((await decodeImage(first)).rgba[1]).toBeGreaterThan(200);
     expect(second.rgba[1]).toBeLessThan(20);
   });
 });

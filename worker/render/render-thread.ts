@@ -106,11 +106,17 @@ function shrink(canvas: Canvas): void {
   }
 }
 
-/** Draws the page; true when it drew nothing rasterised at this scale, so the drawing can be replayed at another (vector-only.ts). */
-async function draw(page: PDFPageProxy, canvas: Canvas, scale: number): Promise<boolean> {
+/** The canvas's context, the whole surface painted white first. */
+function blank(canvas: Canvas): ReturnType<Canvas["getContext"]> {
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
+  return ctx;
+}
+
+/** Draws the page; true when it drew nothing rasterised at this scale, so the drawing can be replayed at another (vector-only.ts). */
+async function draw(page: PDFPageProxy, canvas: Canvas, scale: number): Promise<boolean> {
+  blank(canvas);
   const watch = watchVectorOnly(page);
   await page.render({
     canvas: canvas as unknown as HTMLCanvasElement,
@@ -123,10 +129,7 @@ async function draw(page: PDFPageProxy, canvas: Canvas, scale: number): Promise<
 
 /** `from`'s recorded drawing played back `factor` times larger on `to`: paths and glyphs stay sharp. */
 function replay(from: Canvas, to: Canvas, factor: number): void {
-  const ctx = to.getContext("2d");
-  ctx.fillStyle = "#ffffff";
-  ctx.fillRect(0, 0, to.width, to.height);
-  ctx.drawCanvas(from, 0, 0, from.width * factor, from.height * factor);
+  blank(to).drawCanvas(from, 0, 0, from.width * factor, from.height * factor);
 }
 
 /**
