@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { machineCpuShares, machineCpuTimes } from "./bench-machine";
+import { machineBusyMs, machineCpuShares, machineCpuTimes } from "./bench-machine";
 
 // /proc/stat's first line: user nice system idle iowait irq softirq steal guest guest_nice
 const stat = (user: number, idle: number, steal: number) => `cpu  ${user} 0 10 ${idle} 5 0 5 ${steal} 40 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n`;
@@ -12,6 +12,10 @@ describe("machine CPU shares", () => {
   it("splits the time between two readings into busy, idle and steal", () => {
     // 150 busy, 30 idle, 20 steal ticks in between
     expect(machineCpuShares(machineCpuTimes(stat(100, 200, 30)), machineCpuTimes(stat(250, 230, 50)))).toEqual({ busyPct: 75, idlePct: 15, stealPct: 10 });
+  });
+
+  it("turns the busy ticks between two readings into milliseconds (100 ticks a second), idle and steal left out", () => {
+    expect(machineBusyMs(machineCpuTimes(stat(100, 200, 30)), machineCpuTimes(stat(250, 230, 50)))).toBe(1500);
   });
 
   it("reads the machine it runs on", () => {

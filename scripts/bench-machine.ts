@@ -29,6 +29,11 @@ export function machineCpuTimes(stat = readFileSync("/proc/stat", "utf8")): Mach
   return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
 }
 
+/** Busy CPU milliseconds of the whole machine (every process, all cores) between two readings. */
+export function machineBusyMs(from: MachineCpuTimes, to: MachineCpuTimes): number {
+  return (to.busy - from.busy) * 10;
+}
+
 /**
  * Shares of the vCPUs' time between two readings, in %. Steal is time a vCPU wanted to run while the hypervisor ran
  * something else: on a shared host it is why the same session.run drifts, and a phase with much of it reads slow.

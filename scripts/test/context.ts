@@ -30,13 +30,13 @@ export function testContext(overrides: Record<string, string> = {}) {
 }
 
 /** Polls until `check` returns a value (not a fixed sleep): the condition, not the clock, ends the wait. */
-export async function waitFor<T>(check: () => Promise<T | null | undefined | false>, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(check: () => Promise<T | null | undefined | false>, opts: { timeoutMs?: number; what?: string; intervalMs?: number } = {}): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   for (;;) {
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${opts.what ?? "condition"}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
 }
 
@@ -50,14 +50,14 @@ export async function uploadPdf(ctx: ReturnType<typeof testContext>, bytes: Uint
 }
 
 /** Waits until the document reaches one of the final states and returns it with its pages. */
-export async function waitForDocument(ctx: ReturnType<typeof testContext>, id: string, timeoutMs = 120_000) {
+export async function waitForDocument(ctx: ReturnType<typeof testContext>, id: string, timeoutMs = 120_000, intervalMs?: number) {
   const { getDocument, listPages } = await import("../../db/documents");
   const doc = await waitFor(
     async () => {
       const d = await getDocument(ctx.db, id);
       return d && ["done", "failed", "cancelled"].includes(d.status) ? d : null;
     },
-    { timeoutMs, what: `document ${id} to finish` },
+    { timeoutMs, intervalMs, what: `document ${id} to finish` },
   );
   return { doc, pages: await listPages(ctx.db, id) };
 }
