@@ -68,6 +68,14 @@ function start(name: string, args: string[], extraEnv: Record<string, string>) {
 async function main() {
   process.on("SIGINT", () => void stopAll(0));
   process.on("SIGTERM", () => void stopAll(0));
+  // The embedded S3 store runs in this process: whatever escapes it stops the whole product, loudly, rather than
+  // leaving web and worker up against a store that is gone.
+  for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+    process.on(event, (error: unknown) => {
+      console.error(`[pagewise] ${event}:`, error);
+      void stopAll(1);
+    });
+  }
 
   const origins = [`http://localhost:${env.PORT}`, `http://127.0.0.1:${env.PORT}`];
   services = await startEmbeddedServices(env, { dataDir: path.resolve(root, env.DATA_DIR), webOrigins: origins, log });

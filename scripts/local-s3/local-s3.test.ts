@@ -9,11 +9,16 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { mkdtemp, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RUNTIME } from "../child-json";
 import { freePort } from "../test/ports";
 import { awsChunkedDecoder, startLocalS3, type LocalS3 } from "./server";
 import { verifySigV4, type SignedRequest } from "./sigv4";
@@ -267,6 +272,45 @@ describe("local S3 store behind the signature gate", () => {
     const refused = await fetch(`${s3.endpoint}/${BUCKET}/x.pdf`, { headers: { origin: "http://evil.test" } });
     expect(refused.status).toBe(403);
     expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("keeps serving when clients leave mid-request (a browser leaving a page of images)", async () => {
+    // Its own process, as scripts/dev.ts runs it: an exception escaping the gate would end it.
+    const args = ["--dir", path.join(dir, "leaving"), "--port", "0", "--bucket", BUCKET];
+    args.push("--access-key-id", KEYS.accessKeyId, "--secret-access-key", KEYS.secretAccessKey);
+    const child = spawn(process.execPath, [...RUNTIME, path.join(import.meta.dirname, "server.ts"), ...args], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
+      const endpoint = /at (http:\/\/\S+)/.exec(line)![1]!;
+      const c = client({ endpoint });
+      const big = Buffer.alloc(4 * 1024 * 1024, 3);
+      await c.send(new PutObjectCommand({ Bucket: BUCKET, Key: "page.jpg", Body: big }));
+      const get = new URL(await getSignedUrl(c, new GetObjectCommand({ Bucket: BUCKET, Key: "page.jpg" }), { expiresIn: 60 }));
+      const put = new URL(await getSignedUrl(c, new PutObjectCommand({ Bucket: BUCKET, Key: "half.pdf" }), { expiresIn: 60 }));
+      const leave = (head: string, body = "", afterMs = 0) =>
+        new Promise<void>((resolve) => {
+          const socket = net.connect(Number(get.port), "127.0.0.1", () => {
+            socket.write(`${head}\r\nHost: ${get.host}\r\n\r\n${body}`);
+            setTimeout(() => socket.destroy(), afterMs);
+          });
+          socket.on("close", () => resolve()).on("error", () => {});
+        });
+      for (let i = 0; i < 10; i++) {
+        await leave(`GET ${get.pathname}${get.search} HTTP/1.1`); // before the store answers
+        await leave(`GET ${get.pathname}${get.search} HTTP/1.1`, "", 5); // in the middle of the body
+        await leave(`PUT ${put.pathname}${put.search} HTTP/1.1\r\nContent-Length: 100000`, "x".repeat(1000), i);
+        await leave(`GET /${BUCKET}/%E0%A4%A?X-Amz-Credential=%ZZ HTTP/1.1`);
+      }
+      const res = await fetch(get);
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(big)).toBe(true);
+      expect(child.exitCode).toBeNull();
+      c.destroy();
+    } finally {
+      child.kill();
+    }
   });
 
   it("closes cleanly", async () => {

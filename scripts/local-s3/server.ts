@@ -210,11 +210,16 @@ export async function startLocalS3(opts: LocalS3Options): Promise<LocalS3> {
         headers: chunked ? decodedHeaders(headers) : headers,
       },
       (upstreamRes) => {
+        // The client may be gone (a browser leaving the page) or already answered (a body refused on the way).
+        if (res.destroyed || res.headersSent) return void upstreamRes.destroy();
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, forwardedHeaders(upstreamRes.rawHeaders, RESPONSE_HOP_HEADERS));
         pipeline(upstreamRes, res, () => {});
       },
     );
     upstream.on("error", () => sendError(req, res, 502, { code: "InternalError", message: "The local S3 backend did not answer" }));
+    res.once("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     if (chunked) {
       const decoder = awsChunkedDecoder();
       decoder.once("error", (error) => sendError(req, res, 400, { code: "IncompleteBody", message: error.message }));
