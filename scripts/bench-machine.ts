@@ -4,12 +4,18 @@ import os from "node:os";
 /** CPU features that decide int8 and bf16 speed in onnxruntime's CPU kernels. */
 export const BENCH_CPU_FLAGS = ["avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "amx_bf16"] as const;
 
-/** The CPU a benchmark ran on, so figures from different machines can be read side by side. */
-export function benchMachine(cpuinfo = readCpuinfo()): { cpu: string; cpuFlags: string[] } {
+/**
+ * The CPU a benchmark ran on, so figures from different machines can be read side by side. Cloud VMs often name
+ * only the brand ("AMD EPYC" for Zen 1 to Zen 4), so `cpuFamilyModel` gives x86's family/model as well (AMD: 23/1
+ * Zen 1, 23/49 Zen 2, 25/1 Zen 3, 25/17 Zen 4); null where /proc/cpuinfo has none (ARM).
+ */
+export function benchMachine(cpuinfo = readCpuinfo()): { cpu: string; cpuFamilyModel: string | null; cpuFlags: string[] } {
   const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, "m").exec(cpuinfo)?.[1]?.trim();
   const flags = new Set((field("flags") ?? "").split(/\s+/));
+  const [family, model] = [field("cpu family"), field("model")];
   return {
     cpu: field("model name") ?? os.cpus()[0]?.model ?? "unknown",
+    cpuFamilyModel: family && model ? `${family}/${model}` : null,
     cpuFlags: BENCH_CPU_FLAGS.filter((f) => flags.has(f)),
   };
 }

@@ -315,7 +315,7 @@ async function main() {
       `| failed job attempts (retried) | ${result.jobRetries} |`,
       `| workers x onnxruntime threads | ${result.workers} x ${result.ortThreadsPerWorker} (pages per worker: ${result.pagesPerWorker.join(" / ")}) |`,
       `| every page done exactly once | ${result.pagesDoneOnce ? "yes" : "NO"} |`,
-      `| model, CPU | ${result.model} (${result.modelKind}${result.quantization ? `, ${result.quantization.method} int8` : ""}), ${result.cpu} [${result.cpuFlags.join(" ")}] |`,
+      `| model, CPU | ${result.model} (${result.modelKind}${result.quantization ? `, ${result.quantization.method} int8` : ""}), ${result.cpu}${result.cpuFamilyModel ? ` (family/model ${result.cpuFamilyModel})` : ""} [${result.cpuFlags.join(" ")}] |`,
     ].join("\n"),
   );
   console.log(JSON.stringify(result));

@@ -14,7 +14,7 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { SHARED_R50_ONNX } from "../worker/model/test-models";
-import { processCpuMs } from "./bench-machine";
+import { benchMachine, processCpuMs } from "./bench-machine";
 import { runChildForJson } from "./child-json";
 import { sessionOptions, WORKER_GLIBC_TUNABLES, type SessionTuning } from "../worker/model/session";
 
@@ -125,7 +125,8 @@ if (mode) {
 } else {
   const models = (arg("models") ?? `fp32=${SHARED_R50_ONNX}`).split(",").map((pair) => pair.split("=") as [string, string]);
   const rounds = Number(arg("rounds") ?? 3);
-  console.log(`CPU: ${cpus()[0]?.model} x ${cpus().length}; flags: ${/^flags\s*:(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1]?.split(" ").filter((f) => /avx512|vnni|amx|avx2/.test(f)).join(" ")}`);
+  const machine = benchMachine();
+  console.log(`CPU: ${machine.cpu} (family/model ${machine.cpuFamilyModel ?? "?"}) x ${cpus().length}; flags: ${machine.cpuFlags.join(" ")}`);
   console.log(`settings: ${JSON.stringify(baseTuning)}, GLIBC_TUNABLES=${WORKER_GLIBC_TUNABLES}; ${rounds} rounds x (1 warm-up + ${runs} runs), ${W}x${H}`);
   const results = new Map<string, Timed[]>(models.map(([label]) => [label, []]));
   for (let r = 0; r < rounds; r++) {
