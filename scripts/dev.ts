@@ -79,7 +79,8 @@ async function main() {
 
   const origins = [`http://localhost:${env.PORT}`, `http://127.0.0.1:${env.PORT}`];
   services = await startEmbeddedServices(env, { dataDir: path.resolve(root, env.DATA_DIR), webOrigins: origins, log });
-  const childEnv: Record<string, string> = { ...services.env, NODE_ENV: production ? "production" : "development" };
+  // As in the Dockerfile: a self-hosted product does not report to Next.js's telemetry service.
+  const childEnv: Record<string, string> = { ...services.env, NODE_ENV: production ? "production" : "development", NEXT_TELEMETRY_DISABLED: "1" };
   if (!env.ADMIN_PASSWORD) {
     childEnv.ADMIN_PASSWORD = DEV_ADMIN_PASSWORD;
     log(`admin password (local default, set ADMIN_PASSWORD to change): ${DEV_ADMIN_PASSWORD}`);

@@ -3,6 +3,7 @@
 # then the browser tests (Playwright against the production build with the real worker).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1 # as in the Dockerfile and scripts/dev.ts
 rm -rf .test-data
 npx tsc --noEmit
 npx vitest run
