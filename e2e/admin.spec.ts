@@ -43,3 +43,29 @@ test("the admin API needs a session", async ({ request }) => {
   expect(res.status()).toBe(401);
   expect(await res.json()).toMatchObject({ error: { code: "unauthorized" } });
 });
+
+test("signed out, the admin page asks for the password and requests nothing it would be refused; sign in and out", async ({ page }) => {
+  const refused: string[] = [];
+  page.on("response", (res) => {
+    if (res.status() === 401 || res.status() === 403) refused.push(`${res.status()} ${new URL(res.url()).pathname}`);
+  });
+
+  await page.goto("/admin");
+  await expect(page.getByLabel("Admin password")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Installed models" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "API keys" })).toHaveCount(0);
+  await page.waitForLoadState("networkidle");
+  expect(refused).toEqual([]);
+
+  await page.getByLabel("Admin password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: /sign in/i }).click();
+  await expect(page.getByTestId("admin-table")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "API keys" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Webhook deliveries" })).toBeVisible();
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByLabel("Admin password")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "API keys" })).toHaveCount(0);
+  await page.waitForLoadState("networkidle");
+  expect(refused).toEqual([]);
+});

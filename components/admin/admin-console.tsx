@@ -70,10 +70,8 @@ export function AdminConsole() {
     },
   });
 
-  const logout = useMutation({
-    mutationFn: adminLogout,
-    onSettled: () => client.resetQueries({ queryKey: queryKeys.documentLists() }),
-  });
+  // A fresh load: the server then renders the sign-in form, and nothing of the session stays in the query cache.
+  const logout = useMutation({ mutationFn: adminLogout, onSettled: () => window.location.assign("/admin") });
 
   // After deletions the current page may no longer exist.
   const lastPage = list.data ? Math.max(1, Math.ceil(list.data.total / PAGE_SIZE)) : null;

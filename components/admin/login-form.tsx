@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent } from "react";
 import { adminLogin, queryKeys } from "@/components/api/endpoints";
 import { errorMessage } from "@/components/api/fetch-json";
@@ -8,6 +9,7 @@ import { errorMessage } from "@/components/api/fetch-json";
 /** Password sign-in; the server's message (wrong password, too many attempts) is shown as is. */
 export function LoginForm() {
   const client = useQueryClient();
+  const router = useRouter();
   const [password, setPassword] = useState("");
   const inputId = useId();
   const errorId = useId();
@@ -15,6 +17,8 @@ export function LoginForm() {
     mutationFn: adminLogin,
     onSuccess: async () => {
       setPassword("");
+      // The page decides on the server what a signed-in admin sees (app/admin/page.tsx).
+      router.refresh();
       await client.invalidateQueries({ queryKey: queryKeys.documentLists() });
     },
   });
